@@ -1,0 +1,22 @@
+import type { Device } from '../model/executionProviders.js';
+import { loadEmotionModel, DEFAULT_MODEL_PATH } from '../model/loadModel.js';
+import { UsageError } from './usageError.js';
+
+/** Options shared by the commands that run the model. */
+export const modelOptionSpec = {
+  model: { type: 'string' },
+  device: { type: 'string' },
+  threads: { type: 'string' },
+} as const;
+
+export const modelOptionsUsage = `  --model file.onnx   the model to run (default: the shipped ${DEFAULT_MODEL_PATH.split('/').slice(-2).join('/')})
+  --device name       auto (default: CUDA, then WebGPU, then CPU), cuda, webgpu or cpu
+  --threads n         threads per inference (default 1)`;
+
+export function openModel(values: { model?: string; device?: string; threads?: string }) {
+  const threads = values.threads === undefined ? undefined : Number(values.threads);
+  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError(`--threads must be a positive integer, not '${values.threads}'`);
+  const device = (values.device ?? 'auto') as Device;
+  if (!['auto', 'cuda', 'webgpu', 'cpu'].includes(device)) throw new UsageError(`--device must be auto, cuda, webgpu or cpu, not '${device}'`);
+  return loadEmotionModel(values.model ?? DEFAULT_MODEL_PATH, { device, threads });
+}

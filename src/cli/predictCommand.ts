@@ -1,0 +1,61 @@
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { EmotionPrediction } from '../model/emotionModel.js';
+import { fileSpectrogram } from '../stream/fileFeatures.js';
+import { listAudioFiles } from './audioFiles.js';
+import { modelOptionSpec, modelOptionsUsage, openModel } from './modelOptions.js';
+import { UsageError } from './usageError.js';
+
+export const predictUsage = `ser predict <audio files or folders...> [--model file.onnx] [--device auto|cuda|webgpu|cpu] [--threads n]
+
+  Prints one JSON line per WAV or FLAC file (folders are searched recursively): the emotion label, the probability
+  of each class, and a summary of the attention-based speech activity (mean score, the share of 10 ms frames scoring
+  0.5 or more). A file that cannot be scored gets a line with "error" instead; the exit status is then 1.
+${modelOptionsUsage}`;
+
+/** Activity scores at or above this count as speech in the summary. */
+const ACTIVE = 0.5;
+
+export function summarise(file: string, durationS: number, p: EmotionPrediction) {
+  const active = p.activity.reduce((n, s) => n + (s >= ACTIVE ? 1 : 0), 0);
+  const mean = p.activity.reduce((a, b) => a + b, 0) / Math.max(1, p.activity.length);
+  return {
+    file,
+    label: p.label,
+    probabilities: Object.fromEntries(Object.entries(p.probabilities).map(([k, v]) => [k, round(v)])),
+    duration_s: round(durationS),
+    frames: p.frames,
+    padded: p.padded,
+    activity: { mean: round(mean), speech_ratio: round(active / Math.max(1, p.activity.length)) },
+  };
+}
+
+const round = (v: number) => Math.round(v * 1e4) / 1e4;
+
+export async function predictCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { ...modelOptionSpec, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+  if (values.help) {
+    console.log(predictUsage);
+    return 0;
+  }
+  if (positionals.length === 0) throw new UsageError(`expected audio files or folders\n\n${predictUsage}`);
+  const files = await listAudioFiles(positionals);
+  const model = await openModel(values);
+  let failures = 0;
+  try {
+    for (const file of files) {
+      try {
+        const { audio, spectrogram } = await fileSpectrogram(await readFile(file), file);
+        const prediction = await model.predict(spectrogram);
+        console.log(JSON.stringify(summarise(file, audio.samples.length / audio.sampleRate, prediction)));
+      } catch (err) {
+        failures++;
+        const e = err as Error & { code?: string };
+        console.log(JSON.stringify({ file, error: { code: e.code ?? e.name, message: e.message } }));
+      }
+    }
+  } finally {
+    await model.close();
+  }
+  return failures > 0 ? 1 : 0;
+}

@@ -1,0 +1,150 @@
+import ort from 'onnxruntime-node';
+import { SPECTROGRAM, type Spectrogram } from '../stream/spectrogram.js';
+import { activityFromAttention, type AttentionMap } from './activity.js';
+import { ModelError } from './errors.js';
+import { openSession, type SessionOptions } from './executionProviders.js';
+import { readModelMetadata, type ModelMetadata } from './modelMetadata.js';
+
+export interface EmotionPrediction {
+  /** The most probable class. */
+  label: string;
+  /** Probability per class label, summing to 1. */
+  probabilities: Record<string, number>;
+  /** The attention map alpha over the encoder's output grid (paper Eq. 2). */
+  attention: AttentionMap;
+  /** Speech-activity score per input frame (10 ms), in [0, 1], from the attention map. */
+  activity: Float32Array;
+  /** Input frames scored. */
+  frames: number;
+  /** True when the input was shorter than the model's minimum and padded with silence (shortInput 'pad'). */
+  padded: boolean;
+}
+
+export interface EmotionModelOptions extends SessionOptions {
+  /**
+   * Inputs shorter than the network's minimum (metadata min_frames, 31 frames = 0.46 s for both encoders):
+   * 'pad' (default) appends digital silence, the log floor, up to the minimum and marks the result `padded`;
+   * 'reject' throws INPUT_TOO_SHORT. An input of no frames at all is always INPUT_TOO_SHORT.
+   */
+  shortInput?: 'pad' | 'reject';
+  /** Where the line saying which device runs the model goes; default stderr. */
+  log?: (line: string) => void;
+}
+
+const SILENCE = Math.log(SPECTROGRAM.logFloor);
+
+/** One ONNX session of the attention FCN, shared by every stream; predict() may be called concurrently. */
+export class EmotionModel {
+  private closed = false;
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly metadata: ModelMetadata,
+    readonly provider: string,
+    private readonly shortInput: 'pad' | 'reject',
+  ) {}
+
+  /** Opens a model from the bytes of its ONNX file; `name` is used in messages. Runs one warm-up inference. */
+  static async fromBytes(bytes: Uint8Array, name: string, options: EmotionModelOptions = {}): Promise<EmotionModel> {
+    const metadata = readModelMetadata(bytes, name);
+    let opened;
+    try {
+      opened = await openSession(bytes, options);
+    } catch (err) {
+      throw new ModelError('MODEL_CORRUPT', `${name}: onnxruntime cannot load it: ${(err as Error).message}`, { cause: err });
+    }
+    const skipped = opened.skipped.map((s) => `${s.provider} unavailable: ${s.reason}`).join('; ');
+    (options.log ?? console.error)(`emotion model ${metadata.modelId} (${name}) runs on ${opened.provider}${skipped ? ` (${skipped})` : ''}`);
+    const model = new EmotionModel(opened.session, metadata, opened.provider, options.shortInput ?? 'pad');
+    await model.predict({ frames: 300, bins: SPECTROGRAM.bins, data: new Float32Array(300 * SPECTROGRAM.bins).fill(SILENCE) });
+    return model;
+  }
+
+  get labels(): string[] {
+    return this.metadata.labels;
+  }
+
+  async predict(spectrogram: Spectrogram): Promise<EmotionPrediction> {
+    return (await this.predictBatch([spectrogram]))[0];
+  }
+
+  /** Scores several utterances in one inference call (they are padded to the longest and masked). */
+  async predictBatch(spectrograms: readonly Spectrogram[]): Promise<EmotionPrediction[]> {
+    if (this.closed) throw new ModelError('MODEL_CLOSED', 'the emotion model was closed');
+    if (spectrograms.length === 0) return [];
+    const inputs = spectrograms.map((s, i) => this.prepare(s, i));
+    const longest = Math.max(...inputs.map((x) => x.frames));
+    const bins = SPECTROGRAM.bins;
+    const features = new Float32Array(inputs.length * longest * bins);
+    inputs.forEach((x, b) => features.set(x.data, b * longest * bins));
+    const feeds = {
+      features: new ort.Tensor('float32', features, [inputs.length, longest, bins]),
+      lengths: new ort.Tensor('int64', BigInt64Array.from(inputs, (x) => BigInt(x.frames)), [inputs.length]),
+    };
+    const run = this.session.run(feeds);
+    this.inFlight.add(run);
+    let outputs: ort.InferenceSession.ReturnType;
+    try {
+      outputs = await run;
+    } catch (err) {
+      throw new ModelError('INFERENCE_FAILED', `inference failed: ${(err as Error).message}`, { cause: err });
+    } finally {
+      this.inFlight.delete(run);
+    }
+    return this.unpack(outputs, spectrograms);
+  }
+
+  private prepare(s: Spectrogram, index: number): { frames: number; data: Float32Array } {
+    const bins = SPECTROGRAM.bins;
+    const where = `input ${index}`;
+    if (s.bins !== bins || !Number.isInteger(s.frames) || s.frames < 0 || s.data.length !== s.frames * bins) {
+      throw new ModelError('INPUT_INVALID', `${where}: expected [frames, ${bins}] log spectrogram data, got ${s.frames} frames x ${s.bins} bins in ${s.data.length} values`);
+    }
+    const bad = s.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new ModelError('INPUT_INVALID', `${where}: value at frame ${Math.floor(bad / bins)}, bin ${bad % bins} is ${s.data[bad]}`);
+    const min = this.metadata.minFrames;
+    if (s.frames === 0 || (s.frames < min && this.shortInput === 'reject')) {
+      throw new ModelError('INPUT_TOO_SHORT', `${where}: ${s.frames} frames; the model needs at least ${min} (${(min * 10) / 1000} s)`);
+    }
+    if (s.frames >= min) return s;
+    const data = new Float32Array(min * bins).fill(SILENCE);
+    data.set(s.data);
+    return { frames: min, data };
+  }
+
+  private unpack(outputs: ort.InferenceSession.ReturnType, inputs: readonly Spectrogram[]): EmotionPrediction[] {
+    const probabilities = outputs.probabilities.data as Float32Array;
+    const attention = outputs.attention;
+    const widths = outputs.attention_lengths.data as BigInt64Array;
+    const [, freq, longest] = attention.dims;
+    const alpha = attention.data as Float32Array;
+    const labels = this.metadata.labels;
+    const geometry = { stride: this.metadata.timeStride, offset: this.metadata.timeOffset };
+    return inputs.map((input, b) => {
+      const time = Number(widths[b]);
+      const map = new Float32Array(freq * time);
+      for (let f = 0; f < freq; f++) map.set(alpha.subarray((b * freq + f) * longest, (b * freq + f) * longest + time), f * time);
+      const p = probabilities.subarray(b * labels.length, (b + 1) * labels.length);
+      let best = 0;
+      for (let c = 1; c < labels.length; c++) if (p[c] > p[best]) best = c;
+      const attentionMap = { freq, time, data: map };
+      return {
+        label: labels[best],
+        probabilities: Object.fromEntries(labels.map((l, c) => [l, p[c]])),
+        attention: attentionMap,
+        activity: activityFromAttention(attentionMap, geometry, input.frames),
+        frames: input.frames,
+        padded: input.frames < this.metadata.minFrames,
+      };
+    });
+  }
+
+  /** Waits for inferences in flight, then releases the session. Later predict() calls fail with MODEL_CLOSED. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.allSettled([...this.inFlight]);
+    await this.session.release();
+  }
+}

@@ -1,0 +1,26 @@
+/**
+ * Typed errors of the audio front end. Every error names what was wrong with the input; `code` is stable and
+ * machine-readable, so hosts can tell bad input from internal faults without parsing messages.
+ */
+export type AudioErrorCode =
+  | 'UNSUPPORTED_ENCODING'
+  | 'UNSUPPORTED_SAMPLE_RATE'
+  | 'UNSUPPORTED_CHANNELS'
+  | 'PARTIAL_SAMPLE'
+  | 'NON_FINITE_SAMPLE'
+  | 'EMPTY_INPUT'
+  | 'UNKNOWN_CONTAINER'
+  | 'CORRUPT_WAV'
+  | 'CORRUPT_FLAC'
+  | 'INVALID_ARGUMENT';
+
+export class AudioInputError extends Error {
+  override readonly name = 'AudioInputError';
+  constructor(
+    readonly code: AudioErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

@@ -1,0 +1,152 @@
+import libsamplerate from '@alexanderolsen/libsamplerate-js';
+import { Observable, type OperatorFunction } from 'rxjs';
+import { MODEL_SAMPLE_RATE, checkSampleRate, enforceFinite } from './audioFormat.js';
+import { AudioInputError } from './errors.js';
+
+/**
+ * libsamplerate's band-limited sinc converters (97 dB SNR each). 'fastest' keeps 80% of the output band, 0 to 6.4 kHz
+ * at 16 kHz, which holds every frequency the 0 to 3980 Hz spectrogram uses; 'medium' keeps 90% and 'best' 97%, at
+ * about 2x and 6x the cost (BENCHMARKS.md).
+ */
+export type ResamplerQuality = 'fastest' | 'medium' | 'best';
+
+const CONVERTERS = {
+  best: libsamplerate.ConverterType.SRC_SINC_BEST_QUALITY,
+  medium: libsamplerate.ConverterType.SRC_SINC_MEDIUM_QUALITY,
+  fastest: libsamplerate.ConverterType.SRC_SINC_FASTEST,
+} as const satisfies Record<ResamplerQuality, number>;
+
+type Converter = Awaited<ReturnType<typeof libsamplerate.create>>;
+
+/** Zero input fed at the end to push out what the sinc filter still holds. */
+const FLUSH_BLOCK = 1024;
+const MAX_FLUSH_BLOCKS = 64;
+
+/**
+ * Streaming mono resampler to the model's 16 kHz. libsamplerate carries its filter state across calls, so any
+ * chunking of the input gives the same output samples; `flush()` ends the stream and returns the tail, making the
+ * total output ceil(inputSamples * 16000 / inputRate) samples, time-aligned with the input.
+ */
+export class StreamingResampler {
+  private samplesIn = 0;
+  private samplesOut = 0;
+  private ended = false;
+
+  private constructor(
+    readonly inputRate: number,
+    private readonly converter: Converter | undefined,
+  ) {}
+
+  static async create(inputRate: number, quality: ResamplerQuality = 'fastest'): Promise<StreamingResampler> {
+    checkSampleRate(inputRate);
+    if (!(quality in CONVERTERS)) {
+      throw new AudioInputError('INVALID_ARGUMENT', `resampler quality '${String(quality)}' is not one of fastest, medium, best`);
+    }
+    const converter =
+      inputRate === MODEL_SAMPLE_RATE
+        ? undefined
+        : await libsamplerate.create(1, inputRate, MODEL_SAMPLE_RATE, { converterType: CONVERTERS[quality] });
+    return new StreamingResampler(inputRate, converter);
+  }
+
+  push(chunk: Float32Array): Float32Array {
+    if (this.ended) throw new AudioInputError('INVALID_ARGUMENT', 'audio pushed to a resampler after flush()');
+    // A NaN would stay in the filter's memory and poison every later output sample.
+    enforceFinite(chunk, this.samplesIn);
+    this.samplesIn += chunk.length;
+    const out = this.converter && chunk.length > 0 ? this.converter.full(chunk) : chunk;
+    this.samplesOut += out.length;
+    return out;
+  }
+
+  flush(): Float32Array {
+    if (this.ended) return new Float32Array(0);
+    this.ended = true;
+    const converter = this.converter;
+    if (!converter) return new Float32Array(0);
+    const expected = Math.ceil((this.samplesIn * MODEL_SAMPLE_RATE) / this.inputRate);
+    const tail: Float32Array[] = [];
+    const zeros = new Float32Array(FLUSH_BLOCK);
+    let missing = expected - this.samplesOut;
+    for (let i = 0; missing > 0 && i < MAX_FLUSH_BLOCKS; i++) {
+      const out = converter.full(zeros);
+      tail.push(out.subarray(0, Math.min(out.length, missing)));
+      missing -= out.length;
+    }
+    converter.destroy();
+    return concatFloat32(tail);
+  }
+
+  /** Releases the converter without producing the tail (the stream was abandoned). */
+  destroy(): void {
+    if (!this.ended && this.converter) this.converter.destroy();
+    this.ended = true;
+  }
+}
+
+export function concatFloat32(parts: readonly Float32Array[]): Float32Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}
+
+/**
+ * RxJS operator: mono chunks at `inputRate` in, 16 kHz chunks out, the tail emitted on completion. Chunks that arrive
+ * while the converter is loading are queued in order, so a hot source loses nothing.
+ */
+export function resampleTo16k(inputRate: number, quality: ResamplerQuality = 'fastest'): OperatorFunction<Float32Array, Float32Array> {
+  return (source) =>
+    new Observable<Float32Array>((subscriber) => {
+      let resampler: StreamingResampler | undefined;
+      let pending: Float32Array[] | undefined = [];
+      let sourceDone = false;
+      const emit = (out: Float32Array) => {
+        if (out.length > 0) subscriber.next(out);
+      };
+      const finish = () => {
+        emit(resampler!.flush());
+        subscriber.complete();
+      };
+      const consume = (chunk: Float32Array) => {
+        try {
+          emit(resampler!.push(chunk));
+        } catch (err) {
+          subscriber.error(err);
+        }
+      };
+      StreamingResampler.create(inputRate, quality).then(
+        (created) => {
+          if (subscriber.closed) return created.destroy();
+          resampler = created;
+          const queued = pending!;
+          pending = undefined;
+          for (const chunk of queued) consume(chunk);
+          if (sourceDone && !subscriber.closed) finish();
+        },
+        (err) => subscriber.error(err),
+      );
+      const subscription = source.subscribe({
+        next: (chunk) => (pending ? pending.push(chunk) : consume(chunk)),
+        error: (err) => subscriber.error(err),
+        complete: () => {
+          sourceDone = true;
+          if (!pending) finish();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        resampler?.destroy();
+      };
+    });
+}
+
+/** Resamples a whole signal to 16 kHz with the streaming converter (so files and streams get the same samples). */
+export async function resampleAllTo16k(samples: Float32Array, inputRate: number, quality: ResamplerQuality = 'fastest'): Promise<Float32Array> {
+  const resampler = await StreamingResampler.create(inputRate, quality);
+  return concatFloat32([resampler.push(samples), resampler.flush()]);
+}

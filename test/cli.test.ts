@@ -1,0 +1,79 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import t from 'tap';
+import { fileSpectrogram } from '../src/stream/fileFeatures.js';
+import { SHARED_DATA, noSharedData, readManifest } from './helpers/sharedData.js';
+import { bytesEqual } from './helpers/signals.js';
+import { PYTHON, missingPython } from './helpers/python.js';
+import { readNpy } from './helpers/npy.js';
+
+const SER = 'dist/src/cli/ser.js';
+const SAMPLE = 'examples/audio/caller.wav';
+const run = promisify(execFile);
+const dir = mkdtempSync(join(tmpdir(), 'ser-cli-'));
+
+async function ser(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run('node', [SER, ...args]);
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+t.test('ser --help lists the commands', async (t) => {
+  const { code, stdout } = await ser('--help');
+  t.equal(code, 0);
+  t.match(stdout, /ser spectrogram <audio file>/);
+});
+
+t.test('ser spectrogram writes the [frames, 200] float32 log spectrogram as .npy', async (t) => {
+  const out = join(dir, 'caller.npy');
+  const { code, stderr } = await ser('spectrogram', SAMPLE, '--out', out);
+  t.equal(code, 0, stderr);
+  t.match(stderr, /22050 Hz/);
+  const npy = readNpy(out);
+  const expected = await fileSpectrogram(readFileSync(SAMPLE));
+  t.equal(npy.descr, '<f4');
+  t.same(npy.shape, [expected.spectrogram.frames, 200]);
+  t.ok(expected.spectrogram.frames > 600, 'about 7 s of frames');
+  t.ok(bytesEqual(npy.data, expected.spectrogram.data), 'the file holds exactly the front end frames');
+});
+
+t.test('ser spectrogram on a corpus FLAC, read back by numpy', { skip: noSharedData }, async (t) => {
+  const row = readManifest().find((r) => r.corpus === 'ravdess')!;
+  const out = join(dir, 'ravdess.npy');
+  const { code, stderr } = await ser('spectrogram', join(SHARED_DATA, row.path), '--out', out);
+  t.equal(code, 0, stderr);
+  const { spectrogram } = await fileSpectrogram(readFileSync(join(SHARED_DATA, row.path)));
+  const frames = spectrogram.frames;
+  t.ok(Math.abs(frames - row.duration_s * 100) < 5, `${row.path}: ${frames} frames for ${row.duration_s} s`);
+  const npy = readNpy(out);
+  t.same(npy.shape, [frames, 200]);
+  t.ok(bytesEqual(npy.data, spectrogram.data));
+  if (missingPython('numpy')) return;
+  const { stdout } = await run(PYTHON, ['-c', `import numpy as np; a = np.load('${out}'); print(a.dtype, a.shape, bool(np.isfinite(a).all()))`]);
+  t.equal(stdout.trim(), `float32 (${frames}, 200) True`, 'numpy reads it back');
+});
+
+t.test('bad command lines and bad files exit 2 with a message, not a stack trace', async (t) => {
+  const garbage = join(dir, 'garbage.wav');
+  writeFileSync(garbage, Buffer.from('this is not audio at all, just text'));
+  const cases: [string[], RegExp][] = [
+    [['frobnicate'], /unknown command 'frobnicate'/],
+    [['spectrogram'], /expected one audio file, got 0/],
+    [['spectrogram', '--bogus', SAMPLE], /bogus/],
+    [['spectrogram', join(dir, 'missing.flac')], /ENOENT.*missing\.flac/],
+    [['spectrogram', garbage], /garbage\.wav/],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stderr } = await ser(...args);
+    t.equal(code, 2, `ser ${args.join(' ')}: exit 2`);
+    t.match(stderr, message);
+    t.notMatch(stderr, /\n\s+at /, 'no stack trace');
+  }
+});

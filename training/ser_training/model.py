@@ -1,0 +1,83 @@
+"""The attention-based fully convolutional network of Zhang et al., "Attention Based Fully Convolutional Network for
+Speech Emotion Recognition" (APSIPA 2018): a convolutional encoder over the whole utterance's log spectrogram, attention
+pooling over every time-frequency cell of its output, and a softmax classifier."""
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+from .encoders import ENCODERS
+from .features import BINS
+from .layers import time_mask, zero_padding
+
+DEFAULT_LABELS = ("angry", "happy", "sad", "neutral")
+
+
+@dataclass
+class ModelConfig:
+    encoder: str = "alexnet"
+    labels: tuple = DEFAULT_LABELS
+    # Softmax sharpness of Eq. (2); 0 gives uniform average pooling (the ablation of the paper's Table II).
+    attention_lambda: float = 0.3
+    attention_dim: int = 256
+    dropout: float = 0.5
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["labels"] = list(self.labels)
+        return d
+
+    @staticmethod
+    def from_dict(d: dict) -> "ModelConfig":
+        return ModelConfig(**{**d, "labels": tuple(d["labels"])})
+
+
+class AttentionPooling(nn.Module):
+    """Eqs. (1)-(3): e_i = u^T tanh(W a_i + b), alpha = softmax(lambda e) over all valid cells, c = sum_i alpha_i a_i."""
+
+    def __init__(self, channels: int, dim: int, lam: float):
+        super().__init__()
+        self.project = nn.Linear(channels, dim)  # W, b
+        self.context = nn.Linear(dim, 1, bias=False)  # u
+        self.lam = lam
+
+    def forward(self, a: torch.Tensor, lengths: torch.Tensor):
+        """a: [batch, channels, F, T]; returns c [batch, channels] and alpha [batch, F, T] (zero past each length)."""
+        batch, channels, freq, steps = a.shape
+        cells = a.permute(0, 2, 3, 1)  # [batch, F, T, channels]
+        e = self.context(torch.tanh(self.project(cells))).squeeze(-1)  # [batch, F, T]
+        valid = time_mask(lengths, steps)[:, None, :].expand(batch, freq, steps)
+        scores = (self.lam * e).masked_fill(~valid, float("-inf"))
+        alpha = torch.softmax(scores.reshape(batch, freq * steps), dim=1).reshape(batch, freq, steps)
+        c = torch.einsum("bft,bcft->bc", alpha, a)
+        return c, alpha
+
+
+class AttentionFCN(nn.Module):
+    """Input: log spectrogram features [batch, T, 200] (the front end's frame layout) and lengths [batch] in frames.
+    Output: logits [batch, classes], the attention map alpha [batch, F', T'] and each map's valid width T' [batch]."""
+
+    def __init__(self, config: ModelConfig = ModelConfig()):
+        super().__init__()
+        if config.encoder not in ENCODERS:
+            raise ValueError(f"unknown encoder {config.encoder!r}; choose one of {sorted(ENCODERS)}")
+        self.config = config
+        # Per-bin standardisation with statistics of the training set (set by training; identity until then).
+        self.register_buffer("feature_mean", torch.zeros(BINS))
+        self.register_buffer("feature_std", torch.ones(BINS))
+        self.encoder = ENCODERS[config.encoder]()
+        channels = self.encoder.out_channels
+        self.attention = AttentionPooling(channels, config.attention_dim, config.attention_lambda)
+        self.dropout = nn.Dropout(config.dropout)
+        self.classifier = nn.Linear(channels, len(config.labels))
+
+    def min_frames(self) -> int:
+        return self.encoder.min_length()
+
+    def forward(self, features: torch.Tensor, lengths: torch.Tensor):
+        x = (features - self.feature_mean) / self.feature_std
+        x = zero_padding(x.transpose(1, 2).unsqueeze(1), lengths)  # [batch, 1, 200, T]
+        a, out_lengths = self.encoder(x, lengths)
+        c, alpha = self.attention(a, out_lengths)
+        return self.classifier(self.dropout(c)), alpha, out_lengths

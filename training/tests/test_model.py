@@ -1,0 +1,139 @@
+"""Model definition tests: masking, lengths, pretrained weights, export metadata."""
+
+import json
+import math
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ser_training.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from ser_training.model import AttentionFCN, ModelConfig  # noqa: E402
+from ser_training.pretrained import load_squeezenet1_1_imagenet, load_torchvision_alexnet  # noqa: E402
+
+SQUEEZENET_WEIGHTS = Path(__file__).resolve().parents[3] / "shared" / "weights" / "squeezenet1_1_imagenet"
+ENCODERS = ("alexnet", "squeezenet1_1")
+
+
+def model(encoder="alexnet", **kwargs) -> AttentionFCN:
+    torch.manual_seed(0)
+    return AttentionFCN(ModelConfig(encoder=encoder, **kwargs)).eval()
+
+
+class MaskingTest(unittest.TestCase):
+    def test_padded_batch_gives_each_utterance_its_own_output(self):
+        for encoder in ENCODERS:
+            m = model(encoder)
+            lengths = [400, 250, 97, m.min_frames()]
+            x = torch.randn(len(lengths), max(lengths), 200) * 3 - 8
+            with torch.no_grad():
+                logits, alpha, widths = m(x, torch.tensor(lengths))
+                for i, n in enumerate(lengths):
+                    alone_logits, alone_alpha, alone_width = m(x[i : i + 1, :n], torch.tensor([n]))
+                    w = int(alone_width[0])
+                    self.assertEqual(int(widths[i]), w)
+                    torch.testing.assert_close(logits[i], alone_logits[0], atol=1e-5, rtol=1e-5)
+                    torch.testing.assert_close(alpha[i, :, :w], alone_alpha[0], atol=1e-6, rtol=1e-5)
+                    self.assertEqual(float(alpha[i, :, w:].abs().sum()), 0.0, "no attention on padding")
+
+    def test_attention_is_a_distribution_over_cells(self):
+        m = model()
+        with torch.no_grad():
+            _, alpha, widths = m(torch.randn(2, 300, 200), torch.tensor([300, 150]))
+        torch.testing.assert_close(alpha.sum(dim=(1, 2)), torch.ones(2))
+        self.assertEqual(tuple(alpha.shape[:2]), (2, 11))
+
+    def test_lambda_zero_is_uniform_pooling(self):
+        m = model(attention_lambda=0.0)
+        with torch.no_grad():
+            _, alpha, widths = m(torch.randn(1, 200, 200), torch.tensor([200]))
+        cells = alpha.shape[1] * int(widths[0])
+        torch.testing.assert_close(alpha, torch.full_like(alpha, 1 / cells))
+
+    def test_minimum_length(self):
+        for encoder in ENCODERS:
+            m = model(encoder)
+            n = m.min_frames()
+            self.assertEqual(n, 31, encoder)
+            with torch.no_grad():
+                _, alpha, widths = m(torch.randn(1, n, 200), torch.tensor([n]))
+            self.assertEqual(int(widths[0]), 1)
+            with self.assertRaises(RuntimeError):
+                m(torch.randn(1, n - 1, 200), torch.tensor([n - 1]))
+
+    def test_time_geometry_matches_the_layers(self):
+        # AlexNet: cell j is centred on frame 15 + 16 j (conv 11/4 pad 2, pool 3/2, conv 5 pad 2, pool 3/2, convs 3).
+        g = model().encoder.geometry()
+        self.assertEqual((g.stride, g.offset, g.receptive_field), (16, 15.0, 163))
+
+    def test_unknown_encoder(self):
+        with self.assertRaisesRegex(ValueError, "unknown encoder 'vgg'"):
+            AttentionFCN(ModelConfig(encoder="vgg"))
+
+
+class PretrainedTest(unittest.TestCase):
+    def test_torchvision_alexnet_state_dict(self):
+        shapes = {0: (64, 3, 11, 11), 3: (192, 64, 5, 5), 6: (384, 192, 3, 3), 8: (256, 384, 3, 3), 10: (256, 256, 3, 3)}
+        state = {}
+        for i, shape in shapes.items():
+            state[f"features.{i}.weight"] = torch.randn(shape)
+            state[f"features.{i}.bias"] = torch.randn(shape[0])
+        state["classifier.1.weight"] = torch.randn(4096, 9216)  # ignored: no fully connected layers
+        m = model()
+        load_torchvision_alexnet(m, state)
+        torch.testing.assert_close(m.encoder[0].layer.weight, state["features.0.weight"].sum(1, keepdim=True))
+        torch.testing.assert_close(m.encoder[12].layer.weight, state["features.10.weight"])
+        with tempfile.TemporaryDirectory() as d:
+            torch.save(state, Path(d) / "alexnet.pth")
+            load_torchvision_alexnet(model(), Path(d) / "alexnet.pth")
+        state["features.3.weight"] = torch.randn(100, 64, 5, 5)
+        with self.assertRaisesRegex(ValueError, "features.3.weight"):
+            load_torchvision_alexnet(model(), state)
+
+    @unittest.skipUnless(SQUEEZENET_WEIGHTS.exists(), f"no weights at {SQUEEZENET_WEIGHTS}")
+    def test_squeezenet_imagenet_weights(self):
+        m = model("squeezenet1_1")
+        before = m.encoder[12].expand3x3.weight.clone()
+        load_squeezenet1_1_imagenet(m, SQUEEZENET_WEIGHTS)
+        self.assertFalse(torch.equal(before, m.encoder[12].expand3x3.weight))
+        self.assertEqual(tuple(m.encoder[0].layer.weight.shape), (64, 1, 3, 3))
+        # ImageNet filters respond to structure: a vertical edge excites conv1 differently from a flat image.
+        flat = torch.zeros(1, 1, 9, 9)
+        edge = torch.zeros(1, 1, 9, 9)
+        edge[..., 4:] = 1.0
+        conv1 = m.encoder[0].layer
+        self.assertGreater(float((conv1(edge) - conv1(flat)).abs().max()), 0.1)
+        with self.assertRaisesRegex(ValueError, "squeezenet1_1 encoder"):
+            load_squeezenet1_1_imagenet(model("alexnet"), SQUEEZENET_WEIGHTS)
+
+
+class ExportTest(unittest.TestCase):
+    def test_checkpoint_round_trip_and_export_metadata(self):
+        import onnx
+
+        from ser_training.export import export_onnx
+
+        m = model("squeezenet1_1", attention_lambda=1.0)
+        with tempfile.TemporaryDirectory() as d:
+            save_checkpoint(Path(d) / "m.pt", m, epoch=3)
+            loaded, info = load_checkpoint(Path(d) / "m.pt")
+            self.assertEqual(info["epoch"], 3)
+            self.assertEqual(loaded.config, m.config)
+            out = export_onnx(loaded, Path(d) / "m.onnx", "test-model", extra={"cv_ua": 0.5})
+            props = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
+        self.assertEqual(json.loads(props["labels"]), ["angry", "happy", "sad", "neutral"])
+        self.assertEqual(props["encoder"], "squeezenet1_1")
+        self.assertEqual(float(props["attention_lambda"]), 1.0)
+        self.assertEqual(int(props["min_frames"]), 31)
+        self.assertEqual(json.loads(props["feature_params"])["dft_size"], 800)
+        self.assertEqual(props["cv_ua"], "0.5")
+        self.assertEqual(props["model_id"], "test-model")
+        self.assertTrue(math.isfinite(float(props["time_offset"])))
+
+
+if __name__ == "__main__":
+    unittest.main()
