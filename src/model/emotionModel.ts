@@ -22,7 +22,7 @@ export interface EmotionPrediction {
 
 export interface EmotionModelOptions extends SessionOptions {
   /**
-   * Inputs shorter than the network's minimum (metadata min_frames, 31 frames = 0.46 s for both encoders):
+   * Inputs shorter than the network's minimum (metadata min_frames, 31 frames = 0.34 s of audio for both encoders):
    * 'pad' (default) appends digital silence, the log floor, up to the minimum and marks the result `padded`;
    * 'reject' throws INPUT_TOO_SHORT. An input of no frames at all is always INPUT_TOO_SHORT.
    */
@@ -105,7 +105,8 @@ export class EmotionModel {
     if (bad >= 0) throw new ModelError('INPUT_INVALID', `${where}: value at frame ${Math.floor(bad / bins)}, bin ${bad % bins} is ${s.data[bad]}`);
     const min = this.metadata.minFrames;
     if (s.frames === 0 || (s.frames < min && this.shortInput === 'reject')) {
-      throw new ModelError('INPUT_TOO_SHORT', `${where}: ${s.frames} frames; the model needs at least ${min} (${(min * 10) / 1000} s)`);
+      const seconds = ((min - 1) * SPECTROGRAM.hopLength + SPECTROGRAM.windowLength) / SPECTROGRAM.sampleRate;
+      throw new ModelError('INPUT_TOO_SHORT', `${where}: ${s.frames} frames; the model needs at least ${min} (${seconds.toFixed(2)} s of audio)`);
     }
     if (s.frames >= min) return s;
     const data = new Float32Array(min * bins).fill(SILENCE);

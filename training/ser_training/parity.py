@@ -1,6 +1,6 @@
 """Writes a random-weight model and PyTorch's outputs for it, for the TypeScript/onnxruntime parity test.
 
-Usage: python3 -m ser_training.parity OUT_DIR [--encoder alexnet|squeezenet1_1] [--lengths 31,300,3000]
+Usage: python3 -m ser_training.parity OUT_DIR [--encoder alexnet|squeezenet1_1] [--lengths 31,300,3000] [--lrn native]
 Writes OUT_DIR/model.onnx and, per length T, input_T.npy [T, 200], probabilities_T.npy [classes] and
 attention_T.npy [F', T'], each utterance run alone. Inputs shorter than the model's minimum are scored as the runtime
 scores them: padded with digital silence, ln(1e-10), up to the minimum.
@@ -40,10 +40,11 @@ def main() -> None:
     parser.add_argument("--encoder", default="alexnet")
     parser.add_argument("--lengths", default="12,31,47,100,300,3000")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--lrn", choices=["plain", "native"], default="plain")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     model = random_model(args.encoder, args.seed)
-    export_onnx(model, args.out / "model.onnx", f"parity-{args.encoder}")
+    export_onnx(model, args.out / "model.onnx", f"parity-{args.encoder}", args.lrn)
     generator = torch.Generator().manual_seed(args.seed)
     for frames in map(int, args.lengths.split(",")):
         x = spectrogram_like(frames, generator)
