@@ -2,19 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import t, { type Test } from 'tap';
 import { decodeAudioFile, type DecodedAudio } from '../src/stream/audioFile.js';
+import { prng } from './helpers/signals.js';
 
 const fixture = (name: string) => new Uint8Array(readFileSync(new URL(`./fixtures/${name}`, import.meta.url)));
 const decodeFixture = (name: string) => decodeAudioFile(fixture(name), name);
 
-/** Deterministic PRNG (mulberry32), so that failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface WavSpec {
   tag?: number; // format tag: 1 PCM, 3 float, 6 A-law, 7 mu-law, 0xFFFE extensible
@@ -182,7 +174,7 @@ t.test('EMPTY_INPUT', async (t) => {
 });
 
 t.test('UNKNOWN_CONTAINER', async (t) => {
-  const random = rng(7);
+  const random = prng(7);
   const noise = Uint8Array.from({ length: 1000 }, () => Math.floor(random() * 256));
   const hex = [...noise.subarray(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join(' ');
   await rejects(t, noise, 'noise.bin', 'UNKNOWN_CONTAINER', new RegExp(`^noise\\.bin: .*${hex}.*WAV.*FLAC`));

@@ -3,16 +3,9 @@ import { firstValueFrom, from, lastValueFrom, Subject, toArray } from 'rxjs';
 import t from 'tap';
 import { AudioInputError } from '../src/stream/errors.js';
 import { decodePcm, PCM_ENCODINGS, PcmDecoder, type PcmEncoding } from '../src/stream/pcmDecoder.js';
+import { concatFloat32 } from '../src/stream/resampler.js';
+import { bytesEqual, prng } from './helpers/signals.js';
 
-/** Deterministic PRNG (mulberry32), so that failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let x = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function s16le(...values: number[]): Uint8Array {
   const bytes = new Uint8Array(values.length * 2);
@@ -32,23 +25,10 @@ function decodeAll(options: ConstructorParameters<typeof PcmDecoder>[0], chunks:
   const decoder = new PcmDecoder(options);
   const parts = chunks.map((c) => decoder.push(c));
   decoder.end();
-  return concat(parts);
+  return concatFloat32(parts);
 }
 
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
-/** Bitwise equality of two float arrays (distinguishes -0 from 0 and compares NaN payloads). */
-function sameBits(a: Float32Array, b: Float32Array): boolean {
-  return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
-}
 
 t.test('pcm_s16le: known values, scaled by 1/32768', async (t) => {
   const out = decodeAll({ encoding: 'pcm_s16le', channels: 1 }, [s16le(0, 32767, -32768, 16384, -1)]);
@@ -105,7 +85,7 @@ t.test('interleaved channels are averaged to mono', async (t) => {
 });
 
 t.test('any chunking of the same bytes gives bit-identical output', async (t) => {
-  const random = rng(42);
+  const random = prng(42);
   for (const encoding of PCM_ENCODINGS) {
     for (const channels of [1, 2, 3]) {
       const frameBytes = { pcm_s16le: 2, pcm_f32le: 4, mulaw: 1, alaw: 1 }[encoding] * channels;
@@ -133,9 +113,9 @@ t.test('any chunking of the same bytes gives bit-identical output', async (t) =>
           at = end;
         }
         const parts = new PcmDecoder(options);
-        const out = concat(chunks.map((c) => parts.push(c)));
+        const out = concatFloat32(chunks.map((c) => parts.push(c)));
         parts.end();
-        if (!sameBits(out, whole)) {
+        if (!bytesEqual(out, whole)) {
           t.fail(`${encoding} x${channels}: chunking [${chunks.map((c) => c.length).join(',')}] (seeded) changed the output`);
           return;
         }
@@ -202,11 +182,11 @@ t.test('decodePcm operator', async (t) => {
   const emitted = await lastValueFrom(from(singleBytes).pipe(decodePcm({ encoding: 'pcm_s16le', channels: 1 }), toArray()));
   t.equal(emitted.length, 5, 'one emission per completed sample; the odd bytes emit nothing');
   t.ok(emitted.every((c) => c.length > 0), 'no empty chunks');
-  t.ok(sameBits(concat(emitted), expected));
+  t.ok(bytesEqual(concatFloat32(emitted), expected));
 
   const decoded$ = from([bytes.subarray(0, 3), bytes.subarray(3)]).pipe(decodePcm({ encoding: 'pcm_s16le', channels: 1 }));
   const [a, b] = await Promise.all([lastValueFrom(decoded$.pipe(toArray())), lastValueFrom(decoded$.pipe(toArray()))]);
-  t.ok(sameBits(concat(a), expected) && sameBits(concat(b), expected), 'each subscription has its own decoder');
+  t.ok(bytesEqual(concatFloat32(a), expected) && bytesEqual(concatFloat32(b), expected), 'each subscription has its own decoder');
 
   await t.rejects(lastValueFrom(from([Uint8Array.of(1, 2, 3)]).pipe(decodePcm({ encoding: 'pcm_s16le', channels: 1 }))), {
     code: 'PARTIAL_SAMPLE',

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-import { AudioInputError } from '../stream/errors.js';
-import { ModelError } from '../model/errors.js';
+import { CodedError } from '../stream/errors.js';
 import { attentionCommand, attentionUsage } from './attentionCommand.js';
 import { predictCommand, predictUsage } from './predictCommand.js';
 import { spectrogramCommand, spectrogramUsage } from './spectrogramCommand.js';
@@ -34,7 +33,7 @@ async function main(argv: string[]): Promise<number> {
 
 /** Errors in what the user gave (arguments, files, audio): a message is enough, no stack trace. */
 function isUserError(err: unknown): err is Error {
-  if (err instanceof UsageError || err instanceof AudioInputError || err instanceof ModelError) return true;
+  if (err instanceof UsageError || err instanceof CodedError) return true;
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   return typeof code === 'string' && (code.startsWith('ERR_PARSE_ARGS') || 'syscall' in (err as object));
 }

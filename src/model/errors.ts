@@ -1,3 +1,5 @@
+import { CodedError } from '../stream/errors.js';
+
 /** Typed errors of the model layer: a model file that cannot be used, or an input the model cannot take. */
 export type ModelErrorCode =
   | 'MODEL_NOT_FOUND'
@@ -9,13 +11,4 @@ export type ModelErrorCode =
   | 'INFERENCE_FAILED'
   | 'MODEL_CLOSED';
 
-export class ModelError extends Error {
-  override readonly name = 'ModelError';
-  constructor(
-    readonly code: ModelErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+export class ModelError extends CodedError<ModelErrorCode> {}

@@ -14,13 +14,16 @@ export type AudioErrorCode =
   | 'CORRUPT_FLAC'
   | 'INVALID_ARGUMENT';
 
-export class AudioInputError extends Error {
-  override readonly name = 'AudioInputError';
+/** An error with a stable machine-readable `code`; the base of every typed error of the project. */
+export class CodedError<Code extends string> extends Error {
   constructor(
-    readonly code: AudioErrorCode,
+    readonly code: Code,
     message: string,
     options?: { cause?: unknown },
   ) {
     super(message, options);
+    this.name = new.target.name;
   }
 }
+
+export class AudioInputError extends CodedError<AudioErrorCode> {}
