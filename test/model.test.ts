@@ -38,7 +38,7 @@ t.test('the model runtime', { skip: missingPython('torch', 'onnx') }, async (t) 
   const frames = (n: number, value = -5) => ({ frames: n, bins: SPECTROGRAM.bins, data: new Float32Array(n * SPECTROGRAM.bins).fill(value) });
 
   t.test('says where it runs, and runs on the CPU here', async (t) => {
-    t.match(lines[0], /emotion model parity-alexnet .* runs on (cpu|cuda|webgpu)/);
+    t.match(lines[0], /emotion model parity-alexnet-lrn .* runs on (cpu|cuda|webgpu)/);
     t.ok(['cpu', 'cuda', 'webgpu'].includes(model.provider));
   });
 

@@ -14,9 +14,13 @@ function worstDifference(a: Float32Array, b: Float32Array): number {
   return worst;
 }
 
-for (const encoder of ['alexnet', 'squeezenet1_1']) {
-  t.test(`${encoder}: onnxruntime from TypeScript matches PyTorch to ${TOLERANCE}`, { skip: missingPython('torch', 'onnx') }, async (t) => {
-    const dir = makeParityFixture(encoder, LENGTHS);
+for (const [encoder, norm] of [
+  ['alexnet', 'lrn'],
+  ['alexnet', 'batch'],
+  ['squeezenet1_1', 'lrn'],
+]) {
+  t.test(`${encoder} (${norm}): onnxruntime from TypeScript matches PyTorch to ${TOLERANCE}`, { skip: missingPython('torch', 'onnx') }, async (t) => {
+    const dir = makeParityFixture(encoder, LENGTHS, norm);
     const model = await loadEmotionModel(join(dir, 'model.onnx'), { log: () => {} });
     t.teardown(() => model.close());
     t.equal(model.metadata.minFrames, 31);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { CodedError } from '../stream/errors.js';
 import { attentionCommand, attentionUsage } from './attentionCommand.js';
+import { featuresCommand, featuresUsage } from './featuresCommand.js';
 import { predictCommand, predictUsage } from './predictCommand.js';
 import { spectrogramCommand, spectrogramUsage } from './spectrogramCommand.js';
 import { UsageError } from './usageError.js';
@@ -9,6 +10,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; usage
   spectrogram: { run: spectrogramCommand, usage: spectrogramUsage },
   predict: { run: predictCommand, usage: predictUsage },
   attention: { run: attentionCommand, usage: attentionUsage },
+  features: { run: featuresCommand, usage: featuresUsage },
 };
 
 const help = `ser: real-time speech emotion recognition for voice agents

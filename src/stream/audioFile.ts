@@ -1,4 +1,4 @@
-import { FLACDecoder, type FLACDecodedAudio } from '@wasm-audio-decoders/flac';
+import { createRequire } from 'node:module';
 import alawmulaw from 'alawmulaw';
 import wavefile from 'wavefile';
 import { checkChannels, checkSampleRate, enforceFinite, mixDown } from './audioFormat.js';
@@ -159,18 +159,31 @@ function wavSamples(bytes: Uint8Array, codec: WavCodec, bits: number): Float32Ar
 
 // --------------------------------------------------------------------------------------------------------- FLAC
 
+interface FlacHeader {
+  sampleRate: number;
+  channels: number;
+  bitDepth: number;
+  /** 0 when unknown. */
+  totalSamples: number;
+  /** Offset of the first audio frame. */
+  audioStart: number;
+}
+
 /**
  * Reads the header that precedes the audio frames: 'fLaC', then metadata blocks (STREAMINFO first), each with a
  * 4-byte header [last-block flag (1 bit), type (7 bits), length (24 bits)].
  */
-function readFlacHeader(bytes: Uint8Array): { totalSamples: number; audioStart: number } {
+function readFlacHeader(bytes: Uint8Array): FlacHeader {
   const u24 = (i: number) => bytes[i] * 65536 + bytes[i + 1] * 256 + bytes[i + 2];
   if (bytes.length < 42 || (bytes[4] & 0x7f) !== 0 || u24(5) !== 34) {
     throw new AudioInputError('CORRUPT_FLAC', 'the STREAMINFO block is missing or truncated');
   }
-  // STREAMINFO starts at byte 8; its 36-bit total sample count (0 = unknown) is the low nibble of its byte 13
-  // and all of bytes 14..17.
+  // STREAMINFO starts at byte 8; from its byte 10 on it packs the sample rate (20 bits), channels - 1 (3 bits),
+  // bits per sample - 1 (5 bits) and the total sample count (36 bits, 0 = unknown).
   const s = 8;
+  const sampleRate = u24(s + 10) >> 4;
+  const channels = ((bytes[s + 12] >> 1) & 0x07) + 1;
+  const bitDepth = ((bytes[s + 12] & 0x01) << 4) + (bytes[s + 13] >> 4) + 1;
   const totalSamples =
     (bytes[s + 13] & 0x0f) * 2 ** 32 + bytes[s + 14] * 2 ** 24 + bytes[s + 15] * 65536 + bytes[s + 16] * 256 + bytes[s + 17];
   let pos = 4;
@@ -182,67 +195,126 @@ function readFlacHeader(bytes: Uint8Array): { totalSamples: number; audioStart: 
   if (!last || pos > bytes.length) {
     throw new AudioInputError('CORRUPT_FLAC', `truncated: the metadata blocks run past the end of the file (${bytes.length} bytes)`);
   }
-  return { totalSamples, audioStart: pos };
+  return { sampleRate, channels, bitDepth, totalSamples, audioStart: pos };
 }
 
+type LibFlac = typeof import('libflacjs/dist/libflac.wasm.js');
+let libFlac: Promise<LibFlac> | undefined;
+
+/** The reference decoder (libFLAC compiled to WebAssembly), loaded once per process. */
+function loadLibFlac(): Promise<LibFlac> {
+  libFlac ??= new Promise((resolve) => {
+    // Its emscripten loader reads the .wasm file with fetch() whenever a global fetch exists, which fails in Node
+    // for a file path, and with fs otherwise. It chooses while the module loads, synchronously.
+    const fetch = Object.getOwnPropertyDescriptor(globalThis, 'fetch');
+    delete (globalThis as { fetch?: unknown }).fetch;
+    let flac: LibFlac;
+    try {
+      flac = createRequire(import.meta.url)('libflacjs/dist/libflac.wasm.js') as LibFlac;
+    } finally {
+      if (fetch) Object.defineProperty(globalThis, 'fetch', fetch);
+    }
+    flac.on('ready', () => resolve(flac)); // called at once if it is ready already
+  });
+  return libFlac;
+}
+
+/** libFLAC's FLAC__StreamDecoderErrorStatus values. */
+const FLAC_ERRORS = ['LOST_SYNC', 'BAD_HEADER', 'FRAME_CRC_MISMATCH', 'UNPARSEABLE_STREAM'];
+
+/** Bit depths whose samples libflacjs passes on intact (it garbles 12 and 20 bits; libFLAC 1.3 cannot decode 32). */
+const FLAC_BIT_DEPTHS = [8, 16, 24];
+
 async function decodeFlac(bytes: Uint8Array): Promise<DecodedAudio> {
-  const { totalSamples, audioStart } = readFlacHeader(bytes);
-  const decoder = new FLACDecoder();
-  await decoder.ready;
-  let decoded: FLACDecodedAudio;
-  try {
-    decoded = await decoder.decodeFile(bytes);
-  } catch (err) {
-    throw new AudioInputError('CORRUPT_FLAC', `the FLAC decoder failed: ${reason(err)}`, { cause: err });
-  } finally {
-    decoder.free();
+  const { sampleRate, channels, bitDepth, totalSamples, audioStart } = readFlacHeader(bytes);
+  checkSampleRate(sampleRate);
+  checkChannels(channels);
+  if (!FLAC_BIT_DEPTHS.includes(bitDepth)) {
+    throw new AudioInputError(
+      'CORRUPT_FLAC',
+      `unsupported FLAC bit depth: ${bitDepth}-bit samples; supported: ${FLAC_BIT_DEPTHS.join(', ')}-bit`,
+    );
   }
 
-  // The decoder skips frames that fail their CRC or are cut off, without reporting them: compare the decoded
-  // length against STREAMINFO's so that a damaged or truncated file is not taken for shorter audio.
-  const { samplesDecoded, errors } = decoded;
-  if (errors.length > 0) {
-    throw new AudioInputError('CORRUPT_FLAC', `damaged: ${errors.length} decoding error(s), first: ${errors[0].message}`);
+  const flac = await loadLibFlac();
+  const frames: Uint8Array[][] = [];
+  const errors: string[] = [];
+  let decoded = 0;
+  let read = 0;
+  let md5Matches = false;
+  const decoder = flac.create_libflac_decoder(true); // true: check the MD5 signature of the decoded audio
+  if (decoder === 0) throw new Error('libFLAC could not allocate a decoder');
+  try {
+    const status = flac.init_decoder_stream(
+      decoder,
+      (max) => {
+        const chunk = bytes.subarray(read, read + max) as Uint8Array<ArrayBuffer>; // copied at once: any buffer does
+        read += chunk.length;
+        return { buffer: chunk, readDataLength: chunk.length };
+      },
+      (channelData, frame) => {
+        // A frame header may contradict STREAMINFO: stop rather than misread the samples.
+        if (frame.channels !== channels || frame.bitsPerSample !== bitDepth) {
+          errors.push(`the frame at sample ${decoded} holds ${frame.channels} channel(s) of ${frame.bitsPerSample}-bit samples`);
+          return false;
+        }
+        frames.push(channelData);
+        decoded += frame.blocksize;
+      },
+      (code) => {
+        errors.push(`libFLAC error ${FLAC_ERRORS[code] ?? code}`);
+      },
+    );
+    if (status !== 0) throw new Error(`libFLAC could not start decoding (init status ${status})`);
+    flac.FLAC__stream_decoder_process_until_end_of_stream(decoder);
+    md5Matches = Boolean(flac.FLAC__stream_decoder_finish(decoder)); // also true when STREAMINFO has no MD5
+  } finally {
+    flac.FLAC__stream_decoder_delete(decoder);
   }
-  if (samplesDecoded === 0) {
+
+  // libFLAC reports damaged frames (and replaces them with silence) but passes over a truncated last frame:
+  // compare the decoded length against STREAMINFO's as well.
+  const reported = errors.length > 0 ? `${errors.length} decoding error(s), first: ${errors[0]}` : '';
+  const also = reported && `; ${reported}`;
+  if (decoded === 0) {
     if (totalSamples === 0 && audioStart >= bytes.length) {
       throw new AudioInputError('EMPTY_INPUT', 'the FLAC header is valid but the stream holds no samples');
     }
     throw new AudioInputError(
       'CORRUPT_FLAC',
       `damaged or truncated: no audio frame could be decoded from its ${bytes.length - audioStart} bytes of audio data` +
-        (totalSamples > 0 ? ` (STREAMINFO declares ${totalSamples} samples)` : ''),
+        (totalSamples > 0 ? ` (STREAMINFO declares ${totalSamples} samples)` : '') +
+        also,
     );
   }
-  if (totalSamples > 0 && samplesDecoded !== totalSamples) {
+  if (totalSamples > 0 && decoded !== totalSamples) {
     throw new AudioInputError(
       'CORRUPT_FLAC',
-      `${samplesDecoded < totalSamples ? 'truncated or damaged' : 'damaged'}: decoded ${samplesDecoded} samples per channel ` +
-        `but STREAMINFO declares ${totalSamples}`,
+      `${decoded < totalSamples ? 'truncated or damaged' : 'damaged'}: decoded ${decoded} samples per channel ` +
+        `but STREAMINFO declares ${totalSamples}${also}`,
     );
   }
+  if (reported) throw new AudioInputError('CORRUPT_FLAC', `damaged: ${reported}`);
+  if (!md5Matches) {
+    throw new AudioInputError('CORRUPT_FLAC', 'damaged: the decoded audio does not match the MD5 signature in STREAMINFO');
+  }
 
-  const { channelData, bitDepth } = decoded;
-  const channels = checkChannels(channelData.length);
-  const sampleRate = checkSampleRate(decoded.sampleRate);
-  // The decoder scales integers by 1/(2^(bits-1) - 1). Rescale to 1/2^(bits-1), as for WAV and raw PCM, so that
-  // full scale is [-1, 1) and the same audio decodes to the same samples from FLAC as from WAV. Up to 24 bits the
-  // float32 output is exact enough to recover each integer by rounding.
+  // libflacjs hands over each channel of a frame as little-endian integers: 32-bit ones for 24-bit audio, 16-bit
+  // ones for 8- and 16-bit audio. Scale them by 1/2^(bits-1), as for WAV and raw PCM, so that the same audio decodes
+  // to the same samples.
+  const size = bitDepth === 24 ? 4 : 2;
   const full = 2 ** (bitDepth - 1);
-  for (const channel of channelData) {
-    for (let i = 0; i < channel.length; i++) {
-      const value = channel[i] * (full - 1);
-      channel[i] = (bitDepth <= 24 ? Math.round(value) : value) / full;
-    }
+  const interleaved = new Float32Array(decoded * channels);
+  let offset = 0;
+  for (const channelData of frames) {
+    const length = channelData[0].length / size;
+    channelData.forEach((data, c) => {
+      const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      for (let i = 0, j = offset + c; i < length; i++, j += channels) {
+        interleaved[j] = (size === 4 ? view.getInt32(4 * i, true) : view.getInt16(2 * i, true)) / full;
+      }
+    });
+    offset += length * channels;
   }
-  let samples = channelData[0];
-  if (channels > 1) {
-    samples = new Float32Array(samplesDecoded);
-    for (let i = 0; i < samplesDecoded; i++) {
-      let sum = 0;
-      for (let c = 0; c < channels; c++) sum += channelData[c][i];
-      samples[i] = sum / channels;
-    }
-  }
-  return { format: 'flac', sampleRate, channels, samples, bitDepth };
+  return { format: 'flac', sampleRate, channels, samples: mixDown(interleaved, channels), bitDepth };
 }

@@ -1,5 +1,5 @@
 import { decodeAudioFile, type DecodedAudio } from './audioFile.js';
-import { resampleAllTo16k } from './resampler.js';
+import { resampleAll } from './resampler.js';
 import { logSpectrogram, type Spectrogram } from './spectrogram.js';
 
 export interface FileFeatures {
@@ -10,6 +10,6 @@ export interface FileFeatures {
 /** The log spectrogram of a WAV or FLAC file's bytes: decode, mix down, resample to 16 kHz, frame. */
 export async function fileSpectrogram(bytes: Uint8Array, name?: string): Promise<FileFeatures> {
   const audio = await decodeAudioFile(bytes, name);
-  const samples = await resampleAllTo16k(audio.samples, audio.sampleRate);
+  const samples = await resampleAll(audio.samples, audio.sampleRate);
   return { audio, spectrogram: logSpectrogram(samples) };
 }

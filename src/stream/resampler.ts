@@ -23,9 +23,9 @@ const FLUSH_BLOCK = 1024;
 const MAX_FLUSH_BLOCKS = 64;
 
 /**
- * Streaming mono resampler to the model's 16 kHz. libsamplerate carries its filter state across calls, so any
- * chunking of the input gives the same output samples; `flush()` ends the stream and returns the tail, making the
- * total output ceil(inputSamples * 16000 / inputRate) samples, time-aligned with the input.
+ * Streaming mono resampler, to the model's 16 kHz unless told otherwise. libsamplerate carries its filter state
+ * across calls, so any chunking of the input gives the same output samples; `flush()` ends the stream and returns the
+ * tail, making the total output ceil(inputSamples * outputRate / inputRate) samples, time-aligned with the input.
  */
 export class StreamingResampler {
   private samplesIn = 0;
@@ -34,19 +34,19 @@ export class StreamingResampler {
 
   private constructor(
     readonly inputRate: number,
+    readonly outputRate: number,
     private readonly converter: Converter | undefined,
   ) {}
 
-  static async create(inputRate: number, quality: ResamplerQuality = 'fastest'): Promise<StreamingResampler> {
+  static async create(inputRate: number, quality: ResamplerQuality = 'fastest', outputRate = MODEL_SAMPLE_RATE): Promise<StreamingResampler> {
     checkSampleRate(inputRate);
+    checkSampleRate(outputRate);
     if (!(quality in CONVERTERS)) {
       throw new AudioInputError('INVALID_ARGUMENT', `resampler quality '${String(quality)}' is not one of fastest, medium, best`);
     }
     const converter =
-      inputRate === MODEL_SAMPLE_RATE
-        ? undefined
-        : await libsamplerate.create(1, inputRate, MODEL_SAMPLE_RATE, { converterType: CONVERTERS[quality] });
-    return new StreamingResampler(inputRate, converter);
+      inputRate === outputRate ? undefined : await libsamplerate.create(1, inputRate, outputRate, { converterType: CONVERTERS[quality] });
+    return new StreamingResampler(inputRate, outputRate, converter);
   }
 
   push(chunk: Float32Array): Float32Array {
@@ -64,7 +64,7 @@ export class StreamingResampler {
     this.ended = true;
     const converter = this.converter;
     if (!converter) return new Float32Array(0);
-    const expected = Math.ceil((this.samplesIn * MODEL_SAMPLE_RATE) / this.inputRate);
+    const expected = Math.ceil((this.samplesIn * this.outputRate) / this.inputRate);
     const tail: Float32Array[] = [];
     const zeros = new Float32Array(FLUSH_BLOCK);
     let missing = expected - this.samplesOut;
@@ -145,8 +145,8 @@ export function resampleTo16k(inputRate: number, quality: ResamplerQuality = 'fa
     });
 }
 
-/** Resamples a whole signal to 16 kHz with the streaming converter (so files and streams get the same samples). */
-export async function resampleAllTo16k(samples: Float32Array, inputRate: number, quality: ResamplerQuality = 'fastest'): Promise<Float32Array> {
-  const resampler = await StreamingResampler.create(inputRate, quality);
+/** Resamples a whole signal (to 16 kHz by default) with the streaming converter, so files and streams get the same samples. */
+export async function resampleAll(samples: Float32Array, inputRate: number, outputRate = MODEL_SAMPLE_RATE, quality: ResamplerQuality = 'fastest'): Promise<Float32Array> {
+  const resampler = await StreamingResampler.create(inputRate, quality, outputRate);
   return concatFloat32([resampler.push(samples), resampler.flush()]);
 }

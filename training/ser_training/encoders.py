@@ -3,29 +3,37 @@ both taking one input channel, the log spectrogram as a [freq, time] image."""
 
 from torch import nn
 
-from .layers import Fire, LengthAwareSequential, Pointwise, Windowed
+from .layers import Fire, LengthAwareSequential, MaskedBatchNorm, Pointwise, Windowed
 
 
-def alexnet_encoder() -> LengthAwareSequential:
+def alexnet_encoder(norm: str = "lrn") -> LengthAwareSequential:
     """AlexNet without its fully connected layers: conv 11x11/4 (64), ReLU, LRN, max-pool 3/2; conv 5x5 (192), ReLU,
     LRN, max-pool 3/2; conv 3x3 (384), ReLU; conv 3x3 (256), ReLU; conv 3x3 (256), ReLU. Paddings as torchvision's
     AlexNet, whose state dict loads into it (pretrained.py); LRN as in the AlexNet paper (n=5, alpha=1e-4,
-    beta=0.75, k=2)."""
-    lrn = lambda: Pointwise(nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0))  # noqa: E731
+    beta=0.75, k=2). norm='batch' replaces LRN by batch normalisation after every convolution (a variant beyond the
+    paper, for training from scratch on little data)."""
     relu = lambda: Pointwise(nn.ReLU(inplace=True))  # noqa: E731
+
+    def conv(cin: int, cout: int, kernel: int, **kw) -> list:
+        layers = [Windowed(nn.Conv2d(cin, cout, kernel, **kw))]
+        return layers + ([MaskedBatchNorm(cout)] if norm == "batch" else []) + [relu()]
+
+    lrn = [Pointwise(nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0))] if norm == "lrn" else []
+    if norm not in ("lrn", "batch"):
+        raise ValueError(f"norm must be 'lrn' or 'batch', not {norm!r}")
+    pool = lambda: [Windowed(nn.MaxPool2d(3, 2))]  # noqa: E731
     encoder = LengthAwareSequential(
-        Windowed(nn.Conv2d(1, 64, 11, stride=4, padding=2)), relu(), lrn(), Windowed(nn.MaxPool2d(3, 2)),
-        Windowed(nn.Conv2d(64, 192, 5, padding=2)), relu(), lrn(), Windowed(nn.MaxPool2d(3, 2)),
-        Windowed(nn.Conv2d(192, 384, 3, padding=1)), relu(),
-        Windowed(nn.Conv2d(384, 256, 3, padding=1)), relu(),
-        Windowed(nn.Conv2d(256, 256, 3, padding=1)), relu(),
+        *conv(1, 64, 11, stride=4, padding=2), *lrn, *pool(),
+        *conv(64, 192, 5, padding=2), *lrn, *pool(),
+        *conv(192, 384, 3, padding=1), *conv(384, 256, 3, padding=1), *conv(256, 256, 3, padding=1),
     )  # fmt: skip
     encoder.out_channels = 256
     return encoder
 
 
-# Indices of the convolutions in alexnet_encoder() and in torchvision's AlexNet.features.
-ALEXNET_CONVS = {0: 0, 4: 3, 8: 6, 10: 8, 12: 10}
+def alexnet_convs(encoder: LengthAwareSequential) -> list[nn.Conv2d]:
+    """The five convolutions, in order (torchvision's AlexNet.features 0, 3, 6, 8, 10)."""
+    return [b.layer for b in encoder if isinstance(b, Windowed) and isinstance(b.layer, nn.Conv2d)]
 
 
 def squeezenet1_1_encoder() -> LengthAwareSequential:
@@ -45,4 +53,11 @@ def squeezenet1_1_encoder() -> LengthAwareSequential:
     return encoder
 
 
-ENCODERS = {"alexnet": alexnet_encoder, "squeezenet1_1": squeezenet1_1_encoder}
+def make_encoder(name: str, norm: str) -> LengthAwareSequential:
+    if name == "alexnet":
+        return alexnet_encoder(norm)
+    if name == "squeezenet1_1":
+        if norm != "lrn":
+            raise ValueError("squeezenet1_1 has no normalisation layers to choose")
+        return squeezenet1_1_encoder()
+    raise ValueError(f"unknown encoder {name!r}; choose one of ['alexnet', 'squeezenet1_1']")

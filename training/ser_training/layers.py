@@ -121,3 +121,28 @@ class LengthAwareSequential(nn.Sequential):
         for block in self:
             x, lengths = block(x, lengths)
         return x, lengths
+
+
+class MaskedBatchNorm(nn.BatchNorm2d):
+    """Batch normalisation whose training statistics count only the valid time steps, so padding neither shifts
+    them nor differs from running alone; in evaluation it is the usual per-channel affine map."""
+
+    def out_length(self, lengths: torch.Tensor) -> torch.Tensor:
+        return lengths
+
+    def geometry(self, g: TimeGeometry) -> TimeGeometry:
+        return g
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor):
+        if not self.training:
+            return zero_padding(super().forward(x), lengths), lengths
+        mask = time_mask(lengths, x.shape[-1])[:, None, None, :].to(x.dtype)
+        count = mask.sum() * x.shape[2]
+        mean = (x * mask).sum(dim=(0, 2, 3)) / count
+        var = (((x - mean[None, :, None, None]) ** 2) * mask).sum(dim=(0, 2, 3)) / count
+        with torch.no_grad():
+            self.running_mean.lerp_(mean, self.momentum)
+            self.running_var.lerp_(var * count / max(float(count) - 1, 1.0), self.momentum)
+            self.num_batches_tracked += 1
+        y = (x - mean[None, :, None, None]) / torch.sqrt(var[None, :, None, None] + self.eps)
+        return zero_padding(y * self.weight[None, :, None, None] + self.bias[None, :, None, None], lengths), lengths

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
-from .encoders import ENCODERS
+from .encoders import make_encoder
 from .features import BINS
 from .layers import time_mask, zero_padding
 
@@ -22,6 +22,7 @@ class ModelConfig:
     attention_lambda: float = 0.3
     attention_dim: int = 256
     dropout: float = 0.5
+    norm: str = "lrn"  # alexnet: 'lrn' as the paper, or 'batch' normalisation
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -60,13 +61,11 @@ class AttentionFCN(nn.Module):
 
     def __init__(self, config: ModelConfig = ModelConfig()):
         super().__init__()
-        if config.encoder not in ENCODERS:
-            raise ValueError(f"unknown encoder {config.encoder!r}; choose one of {sorted(ENCODERS)}")
         self.config = config
         # Per-bin standardisation with statistics of the training set (set by training; identity until then).
         self.register_buffer("feature_mean", torch.zeros(BINS))
         self.register_buffer("feature_std", torch.ones(BINS))
-        self.encoder = ENCODERS[config.encoder]()
+        self.encoder = make_encoder(config.encoder, config.norm)
         channels = self.encoder.out_channels
         self.attention = AttentionPooling(channels, config.attention_dim, config.attention_lambda)
         self.dropout = nn.Dropout(config.dropout)

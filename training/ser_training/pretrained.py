@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from .encoders import ALEXNET_CONVS
+from .encoders import alexnet_convs
 from .model import AttentionFCN
 
 # Fire modules of squeezenet1_1_encoder() by their index in the Sequential.
@@ -75,8 +75,7 @@ def load_torchvision_alexnet(model: AttentionFCN, state_dict) -> None:
         raise ValueError(f"AlexNet weights need the alexnet encoder, not {model.config.encoder}")
     if not isinstance(state_dict, dict):
         state_dict = torch.load(state_dict, map_location="cpu")
-    for ours, theirs in ALEXNET_CONVS.items():
-        conv = model.encoder[ours].layer
+    for i, (conv, theirs) in enumerate(zip(alexnet_convs(model.encoder), (0, 3, 6, 8, 10))):
         weight = state_dict[f"features.{theirs}.weight"]
-        _copy(conv.weight, _conv_from_rgb(weight) if ours == 0 else weight, f"features.{theirs}.weight")
+        _copy(conv.weight, _conv_from_rgb(weight) if i == 0 else weight, f"features.{theirs}.weight")
         _copy(conv.bias, state_dict[f"features.{theirs}.bias"], f"features.{theirs}.bias")

@@ -12,11 +12,13 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ser_training.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
+from ser_training.encoders import alexnet_convs  # noqa: E402
 from ser_training.model import AttentionFCN, ModelConfig  # noqa: E402
 from ser_training.pretrained import load_squeezenet1_1_imagenet, load_torchvision_alexnet  # noqa: E402
 
 SQUEEZENET_WEIGHTS = Path(__file__).resolve().parents[3] / "shared" / "weights" / "squeezenet1_1_imagenet"
 ENCODERS = ("alexnet", "squeezenet1_1")
+VARIANTS = (("alexnet", "lrn"), ("alexnet", "batch"), ("squeezenet1_1", "lrn"))
 
 
 def model(encoder="alexnet", **kwargs) -> AttentionFCN:
@@ -26,8 +28,8 @@ def model(encoder="alexnet", **kwargs) -> AttentionFCN:
 
 class MaskingTest(unittest.TestCase):
     def test_padded_batch_gives_each_utterance_its_own_output(self):
-        for encoder in ENCODERS:
-            m = model(encoder)
+        for encoder, norm in VARIANTS:
+            m = model(encoder, norm=norm)
             lengths = [400, 250, 97, m.min_frames()]
             x = torch.randn(len(lengths), max(lengths), 200) * 3 - 8
             with torch.no_grad():
@@ -39,6 +41,19 @@ class MaskingTest(unittest.TestCase):
                     torch.testing.assert_close(logits[i], alone_logits[0], atol=1e-5, rtol=1e-5)
                     torch.testing.assert_close(alpha[i, :, :w], alone_alpha[0], atol=1e-6, rtol=1e-5)
                     self.assertEqual(float(alpha[i, :, w:].abs().sum()), 0.0, "no attention on padding")
+
+    def test_batch_norm_statistics_ignore_padding(self):
+        x = torch.randn(2, 120, 200)
+        padded = torch.cat([x, torch.full((2, 80, 200), 50.0)], dim=1)  # junk past the lengths
+        a, b = model(norm="batch").train(), model(norm="batch").train()
+        a(x, torch.tensor([120, 120]))
+        b(padded, torch.tensor([120, 120]))
+        bn_a = [m for m in a.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+        bn_b = [m for m in b.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+        self.assertEqual(len(bn_a), 5)
+        for p, q in zip(bn_a, bn_b):
+            torch.testing.assert_close(p.running_mean, q.running_mean)
+            torch.testing.assert_close(p.running_var, q.running_var)
 
     def test_attention_is_a_distribution_over_cells(self):
         m = model()
@@ -86,7 +101,7 @@ class PretrainedTest(unittest.TestCase):
         m = model()
         load_torchvision_alexnet(m, state)
         torch.testing.assert_close(m.encoder[0].layer.weight, state["features.0.weight"].sum(1, keepdim=True))
-        torch.testing.assert_close(m.encoder[12].layer.weight, state["features.10.weight"])
+        torch.testing.assert_close(alexnet_convs(m.encoder)[4].weight, state["features.10.weight"])
         with tempfile.TemporaryDirectory() as d:
             torch.save(state, Path(d) / "alexnet.pth")
             load_torchvision_alexnet(model(), Path(d) / "alexnet.pth")

@@ -1,0 +1,132 @@
+"""The traditional system of the paper's Fig. 1, as the reference point: frame-level acoustic features, statistical
+functionals over the utterance, and an RBF support vector machine (scikit-learn).
+
+Frame features come from the same cached log spectrogram as the network's (0 to 3980 Hz, 20 Hz bins, 10 ms): log
+energy; 13 MFCCs from a 26-band mel filterbank; spectral centroid, spread, roll-off (85%), flux and flatness; a
+cepstral pitch estimate (the harmonic spacing of the 20 Hz-resolution spectrum, 60 to 400 Hz) with its voicing
+strength; and the deltas of energy and MFCCs. Eleven functionals per feature (mean, standard deviation, minimum,
+maximum, range, 10th/50th/90th percentiles, regression slope, skewness, kurtosis) give 396 utterance features.
+C and gamma are chosen on the validation speakers of the fold, never on its test speakers.
+
+Usage: python3 -m ser_training.baseline_svm --features DIR --manifest CSV --out RUN_DIR --test-fold K [--telephone-copies]
+"""
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from .data import FeatureStore, read_manifest, select, split
+from .features import BINS
+from .metrics import summarise, unweighted_accuracy, confusion
+from .model import DEFAULT_LABELS
+
+HZ_PER_BIN = 20.0
+
+
+def mel_filterbank(bands: int = 26) -> np.ndarray:
+    """[bands, BINS] triangular filters evenly spaced on the mel scale from 20 Hz to 3980 Hz."""
+    mel = lambda f: 2595 * np.log10(1 + f / 700)  # noqa: E731
+    hz = lambda m: 700 * (10 ** (m / 2595) - 1)  # noqa: E731
+    edges = hz(np.linspace(mel(20.0), mel(HZ_PER_BIN * (BINS - 1)), bands + 2)) / HZ_PER_BIN
+    k = np.arange(BINS)[None, :]
+    lower, centre, upper = edges[:-2, None], edges[1:-1, None], edges[2:, None]
+    return np.maximum(0, np.minimum((k - lower) / (centre - lower), (upper - k) / (upper - centre)))
+
+
+MEL = mel_filterbank()
+DCT = np.cos(np.pi / MEL.shape[0] * (np.arange(MEL.shape[0])[None, :] + 0.5) * np.arange(13)[:, None])
+
+
+def frame_features(log_power: np.ndarray) -> np.ndarray:
+    """[frames, 18] frame-level descriptors, before deltas."""
+    power = np.exp(log_power.astype(np.float64))
+    total = power.sum(axis=1) + 1e-12
+    energy = np.log(total)
+    mfcc = np.log(power @ MEL.T + 1e-10) @ DCT.T
+    freqs = np.arange(BINS) * HZ_PER_BIN
+    p = power / total[:, None]
+    centroid = p @ freqs
+    spread = np.sqrt(np.maximum(p @ freqs**2 - centroid**2, 0))
+    rolloff = np.argmax(np.cumsum(p, axis=1) >= 0.85, axis=1) * HZ_PER_BIN
+    flux = np.concatenate([[0.0], np.sqrt((np.diff(p, axis=0) ** 2).sum(axis=1))])
+    flatness = np.exp(np.log(power + 1e-12).mean(axis=1)) / (power.mean(axis=1) + 1e-12)
+    # Cepstrum of the 0-4 kHz log spectrum: harmonics f0 apart repeat every f0/20 bins (60-400 Hz: 3 to 20 bins).
+    cepstrum = np.abs(np.fft.rfft(log_power - log_power.mean(axis=1, keepdims=True), axis=1))
+    period = np.fft.rfftfreq(BINS)
+    search = (period >= 1 / 20) & (period <= 1 / 3)
+    peak = np.argmax(np.where(search[None, :], cepstrum, 0), axis=1)
+    pitch = HZ_PER_BIN / np.maximum(period[peak], 1e-6)
+    voicing = cepstrum[np.arange(len(peak)), peak] / (cepstrum[:, search].mean(axis=1) + 1e-9)
+    return np.column_stack([energy, mfcc, centroid, spread, rolloff, flux, flatness, pitch, voicing])
+
+
+def functionals(x: np.ndarray) -> np.ndarray:
+    """Eleven statistics of each column of x [frames, features]."""
+    t = np.arange(x.shape[0]) - (x.shape[0] - 1) / 2
+    mean, std = x.mean(axis=0), x.std(axis=0) + 1e-9
+    z = (x - mean) / std
+    p10, p50, p90 = np.percentile(x, [10, 50, 90], axis=0)
+    slope = (t @ (x - mean)) / max(float(t @ t), 1e-9)
+    return np.concatenate([mean, std, x.min(0), x.max(0), x.max(0) - x.min(0), p10, p50, p90, slope, (z**3).mean(0), (z**4).mean(0)])
+
+
+def utterance_features(log_power: np.ndarray) -> np.ndarray:
+    frames = frame_features(log_power)
+    deltas = np.gradient(frames[:, :14], axis=0) if frames.shape[0] > 1 else np.zeros((1, 14))
+    return functionals(np.column_stack([frames, deltas]))
+
+
+def run(args) -> None:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    store = FeatureStore(args.features)
+    items = select(read_manifest(args.manifest), DEFAULT_LABELS, None)
+    train_items, val_items, test_items = split(items, args.test_fold)
+    featurise = lambda part, channel: np.stack([utterance_features(store.get(u, channel)) for u, _ in part])  # noqa: E731
+    labels = lambda part: np.array([label for _, label in part])  # noqa: E731
+    x_train, y_train = featurise(train_items, "wideband"), labels(train_items)
+    if args.telephone_copies:
+        x_train, y_train = np.vstack([x_train, featurise(train_items, "telephone")]), np.concatenate([y_train, y_train])
+    scaler = StandardScaler().fit(x_train)
+    x_val = {c: scaler.transform(featurise(val_items, c)) for c in ("wideband", "telephone")}
+    best = None
+    for c in (1, 3, 10, 30, 100):
+        for gamma_scale in (0.25, 0.5, 1.0, 2.0):
+            svm = SVC(C=c, gamma=gamma_scale / x_train.shape[1], class_weight="balanced").fit(scaler.transform(x_train), y_train)
+            score = np.mean([unweighted_accuracy(confusion(labels(val_items).tolist(), svm.predict(x_val[ch]).tolist(), 4)) for ch in x_val])
+            if best is None or score > best[0]:
+                best = (score, c, gamma_scale, svm)
+    _, c, gamma_scale, svm = best
+    result = {"config": {"model": "svm-rbf", "C": c, "gamma_scale": gamma_scale, "features": int(x_train.shape[1]),
+                         "telephone_copies": args.telephone_copies, "seed": 1, "epochs": 0},  # fmt: skip
+              "test_fold": args.test_fold}
+    for channel in ("wideband", "telephone"):
+        predicted = svm.predict(scaler.transform(featurise(test_items, channel)))
+        truth = labels(test_items).tolist()
+        result[channel] = summarise(truth, predicted.tolist(), [u.corpus for u, _ in test_items], 4)
+        result[channel]["predictions"] = [
+            {"path": u.path, "truth": t, "probabilities": np.eye(4)[p].tolist()} for (u, _), t, p in zip(test_items, truth, predicted)
+        ]
+    (out / "result.json").write_text(json.dumps(result))
+    (out / "wall_seconds").write_text(f"{time.time() - started:.0f}\n")
+    print(f"fold {args.test_fold}: UA {result['wideband']['ua']:.3f} wideband, {result['telephone']['ua']:.3f} telephone (C={c}, gamma x{gamma_scale})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--features", type=Path, required=True)
+    parser.add_argument("--manifest", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--test-fold", type=int, required=True, choices=(1, 2, 3, 4, 5))
+    parser.add_argument("--telephone-copies", action="store_true", help="train on wideband and telephone copies")
+    run(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The corpora, the speaker-independent split and the cached features.
+
+Features are the .npy files written by `ser features` (the TypeScript front end), one per utterance and channel:
+<features>/<channel>/<manifest path with .npy>, channel 'wideband' or 'telephone'.
+"""
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+FOLDS = (1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class Utterance:
+    path: str
+    corpus: str
+    speaker: str
+    fold: int
+    emotion: str
+
+
+def read_manifest(manifest: Path) -> list[Utterance]:
+    with open(manifest, newline="") as f:
+        return [
+            Utterance(r["path"], r["corpus"], r["speaker"], int(r["fold"]), r["emotion"]) for r in csv.DictReader(f)
+        ]
+
+
+def select(utterances: list[Utterance], labels: tuple, calm_as: str | None) -> list[tuple[Utterance, int]]:
+    """(utterance, class index) for the classes of `labels`; RAVDESS 'calm' becomes `calm_as` or is left out."""
+    chosen = []
+    for u in utterances:
+        emotion = calm_as if u.emotion == "calm" and calm_as else u.emotion
+        if emotion in labels:
+            chosen.append((u, labels.index(emotion)))
+    return chosen
+
+
+def validation_speakers(utterances: list[Utterance], test_fold: int) -> set[str]:
+    """Speakers held out of training for early stopping: every second speaker (per corpus, sorted) of the fold after
+    the test fold, so validation covers every corpus, never touches the test speakers, and costs training about a
+    tenth of its speakers."""
+    fold = test_fold % len(FOLDS) + 1
+    chosen = set()
+    for corpus in sorted({u.corpus for u in utterances}):
+        speakers = sorted({u.speaker for u in utterances if u.fold == fold and u.corpus == corpus})
+        chosen.update(speakers[::2])
+    return chosen
+
+
+def split(items: list[tuple[Utterance, int]], test_fold: int):
+    """Speaker-independent train / validation / test lists for one fold of the 5-fold cross-validation."""
+    val_speakers = validation_speakers([u for u, _ in items], test_fold)
+    test = [x for x in items if x[0].fold == test_fold]
+    val = [x for x in items if x[0].fold != test_fold and x[0].speaker in val_speakers]
+    train = [x for x in items if x[0].fold != test_fold and x[0].speaker not in val_speakers]
+    return train, val, test
+
+
+class FeatureStore:
+    """Loads cached spectrograms ([frames, 200] float32) once and keeps them in memory."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self._cache: dict[tuple[str, str], np.ndarray] = {}
+
+    def get(self, utterance: Utterance, channel: str = "wideband") -> np.ndarray:
+        key = (utterance.path, channel)
+        if key not in self._cache:
+            file = self.root / channel / Path(utterance.path).with_suffix(".npy")
+            if not file.exists():
+                raise FileNotFoundError(f"{file} is missing: run `npx ser features <manifest> --out {self.root}`")
+            self._cache[key] = np.load(file)
+        return self._cache[key]
+
+
+def feature_statistics(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Per-bin mean and standard deviation over every frame of the given utterances (the training set's)."""
+    total = sum(a.shape[0] for a in arrays)
+    mean = sum(a.sum(axis=0, dtype=np.float64) for a in arrays) / total
+    var = sum(((a - mean) ** 2).sum(axis=0, dtype=np.float64) for a in arrays) / total
+    return mean.astype(np.float32), np.sqrt(var).astype(np.float32)

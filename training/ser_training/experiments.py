@@ -1,0 +1,170 @@
+"""The experiment grid of the paper's Fig. 1 and Tables I and II on this project's corpora, and its report.
+
+Usage:
+  python3 -m ser_training.experiments run NAME [--folds 1,2,3,4,5] [--seeds 1,2,3] [--stop-after N]
+  python3 -m ser_training.experiments report [--out ../docs/results.md]
+  python3 -m ser_training.experiments list
+
+Runs go to training/runs/NAME/seed<S>/fold<K>/ (checkpoints, log, result.json); rerunning resumes. Features come
+from `npx ser features ../shared/data/manifest.csv --out cache/features` (run in the repository root).
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNS = ROOT / "training" / "runs"
+FEATURES = ROOT / "cache" / "features"
+MANIFEST = ROOT.parent / "shared" / "data" / "manifest.csv"
+
+# name -> (what it tests, TrainConfig overrides)
+EXPERIMENTS = {
+    "fcn-alexnet-lrn": ("1. FCN + attention (lambda 0.3), AlexNet encoder with LRN as in the paper, random init", {}),
+    "fcn-alexnet-bn": ("1b. as 1 with batch normalisation instead of LRN", {"norm": "batch"}),
+    "fcn-squeezenet-imagenet": ("2. SqueezeNet 1.1 encoder, ImageNet initialisation", {"encoder": "squeezenet1_1", "pretrained": "imagenet"}),
+    "fcn-squeezenet-random": ("2. SqueezeNet 1.1 encoder, random initialisation", {"encoder": "squeezenet1_1"}),
+    "segments-alexnet-bn": ("3. the paper's baseline: 2 s segments, posteriors averaged (AlexNet + BN)", {"norm": "batch", "segment_frames": 200}),
+    "lambda0-alexnet-bn": ("4. lambda = 0: uniform pooling (AlexNet + BN)", {"norm": "batch", "attention_lambda": 0.0}),
+    "lambda1-alexnet-bn": ("4. lambda = 1 (AlexNet + BN)", {"norm": "batch", "attention_lambda": 1.0}),
+}
+
+
+def run(name: str, folds: list[int], seeds: list[int], stop_after: int, threads: int) -> None:
+    overrides = EXPERIMENTS[name][1]
+    for seed in seeds:
+        for fold in folds:
+            out = RUNS / name / f"seed{seed}" / f"fold{fold}"
+            if (out / "result.json").exists():
+                continue
+            out.mkdir(parents=True, exist_ok=True)
+            command = [sys.executable, "-m", "ser_training.train", "--features", str(FEATURES), "--manifest", str(MANIFEST),
+                       "--out", str(out), "--test-fold", str(fold), "--seed", str(seed), "--threads", str(threads),
+                       "--stop-after", str(stop_after)]  # fmt: skip
+            for key, value in overrides.items():
+                command += [f"--{key.replace('_', '-')}", str(value)]
+            started = time.time()
+            with open(out / "train.log", "a") as log:
+                subprocess.run(command, cwd=ROOT / "training", stdout=log, stderr=subprocess.STDOUT, check=True)
+            with open(out / "wall_seconds", "a") as f:
+                f.write(f"{time.time() - started:.0f}\n")
+
+
+def load_results(name: str) -> list[dict]:
+    results = []
+    for file in sorted((RUNS / name).glob("seed*/fold*/result.json")):
+        result = json.loads(file.read_text())
+        wall = file.parent / "wall_seconds"
+        result["wall_seconds"] = sum(float(x) for x in wall.read_text().split()) if wall.exists() else float("nan")
+        results.append(result)
+    return results
+
+
+def pooled(results: list[dict], channel: str) -> dict:
+    """Cross-validation figures: each seed's five test folds pooled (every utterance scored once), then mean and
+    spread over seeds; per-fold UA spread within a seed is reported too."""
+    from .metrics import summarise
+
+    by_seed: dict[int, list[dict]] = {}
+    for r in results:
+        by_seed.setdefault(r["config"]["seed"], []).append(r)
+    seeds = []
+    for seed, rs in sorted(by_seed.items()):
+        if len(rs) < 5:
+            continue
+        truth, predicted, corpora = [], [], []
+        for r in rs:
+            for p in r[channel]["predictions"]:
+                truth.append(p["truth"])
+                predicted.append(int(np.argmax(p["probabilities"])))
+                corpora.append(p["path"].split("/")[0])
+        s = summarise(truth, predicted, corpora, 4)
+        s["fold_ua"] = [r[channel]["ua"] for r in sorted(rs, key=lambda r: r["test_fold"])]
+        seeds.append(s)
+    return {"seeds": seeds}
+
+
+def fmt(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return f"{100 * np.mean(values):.1f}" + (f" ± {100 * np.std(values):.1f}" if len(values) > 1 else "")
+
+
+def report(out: Path) -> None:
+    from .model import DEFAULT_LABELS
+
+    lines = [
+        "# Results",
+        "",
+        "Speaker-independent 5-fold cross-validation on the manifest's `fold` column (EmoDB, RAVDESS, SAVEE; four",
+        "classes: angry, happy, sad, neutral; RAVDESS calm left out unless a row says otherwise). Every test utterance",
+        "is scored once per seed, by the model of the fold that held its speaker out; WA = overall accuracy, UA = mean",
+        "of per-class recalls, pooled over the five folds, then mean ± standard deviation over seeds. Early stopping",
+        "and model choice use validation speakers taken from the training folds only (`data.validation_speakers`).",
+        "Telephone: the same test audio through 8 kHz G.711 mu-law (`ser features`, channel `telephone`); every",
+        "network is trained with telephone copies as augmentation (probability 0.5). No normalisation uses test",
+        "audio: input statistics come from the training speakers.",
+        "",
+        "Reproduce: `cd training && /usr/bin/python3 -m ser_training.experiments run NAME --seeds 1` per row, then",
+        "`... experiments report`.",
+        "",
+        "| experiment | seeds | epochs | UA wideband | WA wideband | UA telephone | WA telephone | UA per corpus (emodb / ravdess / savee) | fold UA range | wall time |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    details = []
+    for name, (description, _) in EXPERIMENTS.items():
+        results = load_results(name)
+        if not results:
+            lines.append(f"| {description} | - | - | not run | | | | | | |")
+            continue
+        wide, tel = pooled(results, "wideband")["seeds"], pooled(results, "telephone")["seeds"]
+        folds_done = len(results)
+        epochs = sorted({r["config"]["epochs"] for r in results})
+        if not wide:
+            lines.append(f"| {description} | {folds_done} folds done | {epochs} | incomplete | | | | | | |")
+            continue
+        corpus = " / ".join(fmt([s["corpora"][c]["ua"] for s in wide]) for c in ("emodb", "ravdess", "savee"))
+        fold_ua = [u for s in wide for u in s["fold_ua"]]
+        hours = sum(r["wall_seconds"] for r in results) / 3600
+        lines.append(
+            f"| {description} | {len(wide)} | {'/'.join(map(str, epochs))} | {fmt([s['ua'] for s in wide])} | {fmt([s['wa'] for s in wide])} | "
+            f"{fmt([s['ua'] for s in tel])} | {fmt([s['wa'] for s in tel])} | {corpus} | {100 * min(fold_ua):.1f}-{100 * max(fold_ua):.1f} | {hours:.1f} h |"
+        )
+        matrix = np.sum([s["confusion"] for s in wide], axis=0)
+        details += [f"### {name}", "", "Confusion matrix, wideband, all seeds (rows: truth, columns: prediction):", "",
+                    "| | " + " | ".join(DEFAULT_LABELS) + " |", "|---" * (len(DEFAULT_LABELS) + 1) + "|"]  # fmt: skip
+        details += [f"| {label} | " + " | ".join(str(v) for v in row) + " |" for label, row in zip(DEFAULT_LABELS, matrix)]
+        details.append("")
+    out.write_text("\n".join(lines + ["", "## Details", ""] + details) + "\n")
+    print(f"wrote {out}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run")
+    r.add_argument("name", choices=sorted(EXPERIMENTS))
+    r.add_argument("--folds", default="1,2,3,4,5")
+    r.add_argument("--seeds", default="1")
+    r.add_argument("--stop-after", type=int, default=0)
+    r.add_argument("--threads", type=int, default=2)
+    p = sub.add_parser("report")
+    p.add_argument("--out", type=Path, default=ROOT / "docs" / "results.md")
+    sub.add_parser("list")
+    args = parser.parse_args()
+    if args.command == "run":
+        run(args.name, [int(f) for f in args.folds.split(",")], [int(s) for s in args.seeds.split(",")], args.stop_after, args.threads)
+    elif args.command == "report":
+        report(args.out)
+    else:
+        for name, (description, overrides) in EXPERIMENTS.items():
+            print(f"{name}: {description} {overrides}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""Trains the attention FCN on one fold of the speaker-independent 5-fold cross-validation, or on all speakers.
+
+Usage: python3 -m ser_training.train --features DIR --manifest CSV --out RUN_DIR [--test-fold K | --all] [options]
+Checkpoints every epoch (RUN_DIR/last.pt, best.pt); rerunning the same command resumes (--stop-after N ends a
+run after N more epochs, for time-boxed machines). With a test fold, the best
+epoch (by validation UA) is evaluated on the test speakers, wideband and through the telephone channel, and
+RUN_DIR/result.json is written.
+"""
+
+import argparse
+import json
+import math
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from .checkpoint import load_checkpoint, save_checkpoint
+from .data import FeatureStore, feature_statistics, read_manifest, select, split
+from .features import BINS, LOG_FLOOR
+from .metrics import summarise
+from .model import DEFAULT_LABELS, AttentionFCN, ModelConfig
+from .pretrained import load_squeezenet1_1_imagenet, load_torchvision_alexnet
+
+SQUEEZENET_WEIGHTS = Path(__file__).resolve().parents[3] / "shared" / "weights" / "squeezenet1_1_imagenet"
+
+
+@dataclass
+class TrainConfig:
+    encoder: str = "alexnet"
+    norm: str = "lrn"
+    attention_lambda: float = 0.3
+    pretrained: str = "none"  # 'none', 'imagenet' (squeezenet1_1), or a torchvision AlexNet state dict path
+    epochs: int = 40
+    batch_size: int = 16
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    dropout: float = 0.5
+    label_smoothing: float = 0.1
+    max_frames: int = 400  # training crops (4 s): augmentation and speed; evaluation uses whole utterances
+    telephone_prob: float = 0.5  # chance a training utterance is its telephone-channel copy
+    spec_augment: bool = True
+    segment_frames: int = 0  # > 0: the paper's baseline, fixed-length segments with posteriors averaged
+    calm_as: str = ""  # RAVDESS 'calm': '' leaves it out, 'neutral' merges it
+    seed: int = 1
+
+
+def crop(x: np.ndarray, frames: int, rng: np.random.Generator) -> np.ndarray:
+    if x.shape[0] <= frames:
+        return x
+    start = rng.integers(0, x.shape[0] - frames + 1)
+    return x[start : start + frames]
+
+
+def fix_length(x: np.ndarray, frames: int) -> np.ndarray:
+    """Cut or pad (with digital silence) to exactly `frames` frames: the paper's fixed-length segment."""
+    if x.shape[0] >= frames:
+        return x[:frames]
+    return np.concatenate([x, np.full((frames - x.shape[0], BINS), math.log(LOG_FLOOR), dtype=np.float32)])
+
+
+def spec_augment(x: np.ndarray, mean: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """SpecAugment-style masking (Park et al. 2019): two frequency bands of up to 20 bins and two time spans of up
+    to a tenth of the utterance, set to the training mean (zero after the model's standardisation)."""
+    x = x.copy()
+    for _ in range(2):
+        width = rng.integers(0, 21)
+        start = rng.integers(0, BINS - width + 1)
+        x[:, start : start + width] = mean[start : start + width]
+        span = rng.integers(0, max(1, x.shape[0] // 10) + 1)
+        begin = rng.integers(0, x.shape[0] - span + 1)
+        x[begin : begin + span] = mean
+    return x
+
+
+def batch_tensors(arrays: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
+    lengths = [a.shape[0] for a in arrays]
+    x = np.zeros((len(arrays), max(lengths), BINS), dtype=np.float32)
+    for i, a in enumerate(arrays):
+        x[i, : a.shape[0]] = a
+    return torch.from_numpy(x), torch.tensor(lengths)
+
+
+def segments(x: np.ndarray, frames: int) -> list[np.ndarray]:
+    """Consecutive fixed-length segments of the utterance; a remainder of at least half a segment becomes a last,
+    padded segment, and an utterance shorter than one segment is one padded segment."""
+    count = max(1, round(x.shape[0] / frames))
+    return [fix_length(x[i * frames : (i + 1) * frames], frames) for i in range(count)]
+
+
+@torch.no_grad()
+def predict(model: AttentionFCN, arrays: list[np.ndarray], segment_frames: int = 0, batch: int = 16) -> np.ndarray:
+    """Class probabilities per utterance: whole utterances (sorted by length, masked batches), or with
+    segment_frames the mean of the segments' probabilities (the paper's baseline)."""
+    model.eval()
+    min_frames = model.min_frames()
+    pad = lambda a: a if a.shape[0] >= min_frames else fix_length(a, min_frames)  # noqa: E731
+    if segment_frames:
+        pieces, owner = [], []
+        for i, a in enumerate(arrays):
+            for s in segments(a, segment_frames):
+                pieces.append(s)
+                owner.append(i)
+    else:
+        pieces, owner = [pad(a) for a in arrays], list(range(len(arrays)))
+    order = sorted(range(len(pieces)), key=lambda i: pieces[i].shape[0])
+    probabilities = np.zeros((len(pieces), len(model.config.labels)), dtype=np.float64)
+    for start in range(0, len(order), batch):
+        idx = order[start : start + batch]
+        logits, _, _ = model(*batch_tensors([pieces[i] for i in idx]))
+        probabilities[idx] = torch.softmax(logits, 1).numpy()
+    result = np.zeros((len(arrays), probabilities.shape[1]))
+    np.add.at(result, owner, probabilities)
+    return result / np.bincount(owner, minlength=len(arrays))[:, None]
+
+
+def evaluate(model, store, items, channel: str, config: TrainConfig) -> dict:
+    arrays = [store.get(u, channel) for u, _ in items]
+    probabilities = predict(model, arrays, config.segment_frames)
+    truth = [label for _, label in items]
+    result = summarise(truth, probabilities.argmax(1).tolist(), [u.corpus for u, _ in items], len(model.config.labels))
+    result["predictions"] = [
+        {"path": u.path, "truth": label, "probabilities": [round(float(p), 5) for p in probs]}
+        for (u, label), probs in zip(items, probabilities)
+    ]
+    return result
+
+
+def build_model(config: TrainConfig, mean: np.ndarray, std: np.ndarray) -> AttentionFCN:
+    torch.manual_seed(config.seed)
+    model = AttentionFCN(
+        ModelConfig(
+            encoder=config.encoder,
+            norm=config.norm,
+            labels=DEFAULT_LABELS,
+            attention_lambda=config.attention_lambda,
+            dropout=config.dropout,
+        )
+    )
+    if config.pretrained == "imagenet":
+        load_squeezenet1_1_imagenet(model, SQUEEZENET_WEIGHTS)
+    elif config.pretrained != "none":
+        load_torchvision_alexnet(model, config.pretrained)
+    with torch.no_grad():
+        model.feature_mean.copy_(torch.from_numpy(mean))
+        model.feature_std.copy_(torch.from_numpy(np.maximum(std, 1e-3)))
+    return model
+
+
+def train(args) -> None:
+    config = TrainConfig(**{k: v for k, v in vars(args).items() if k in TrainConfig.__dataclass_fields__})
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.set_num_threads(args.threads)
+    store = FeatureStore(args.features)
+    items = select(read_manifest(args.manifest), DEFAULT_LABELS, config.calm_as or None)
+    if args.all:
+        # No test speakers: the validation speakers of "fold 5" still stop training early.
+        train_items, val_items, test_items = split(items, 5)
+        train_items += test_items
+        test_items = []
+    else:
+        train_items, val_items, test_items = split(items, args.test_fold)
+    mean, std = feature_statistics([store.get(u) for u, _ in train_items])
+    model = build_model(config, mean, std)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    steps_per_epoch = math.ceil(len(train_items) / config.batch_size)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15
+    )
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=config.label_smoothing)
+    state = {"epoch": 0, "best_score": -1.0, "history": []}
+    last = out / "last.pt"
+    if last.exists():
+        model, state = load_checkpoint(last)
+        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        optimizer.load_state_dict(state.pop("optimizer"))
+        schedule = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15
+        )
+        schedule.load_state_dict(state.pop("schedule"))
+        if state.pop("train_config") != asdict(config):
+            raise SystemExit(f"{out} holds a run with another configuration: use a new --out")
+        print(f"resuming {out} after epoch {state['epoch']}", flush=True)
+    rng = np.random.default_rng(config.seed * 1000 + state["epoch"])
+
+    last_epoch = config.epochs if not args.stop_after else min(config.epochs, state["epoch"] + args.stop_after)
+    for epoch in range(state["epoch"], last_epoch):
+        started = time.time()
+        model.train()
+        order = rng.permutation(len(train_items))
+        losses = []
+        for b in range(0, len(order), config.batch_size):
+            arrays, labels = [], []
+            for i in order[b : b + config.batch_size]:
+                u, label = train_items[i]
+                x = store.get(u, "telephone" if rng.random() < config.telephone_prob else "wideband")
+                x = fix_length(crop(x, config.segment_frames, rng), config.segment_frames) if config.segment_frames else crop(x, config.max_frames, rng)
+                x = x if x.shape[0] >= model.min_frames() else fix_length(x, model.min_frames())
+                arrays.append(spec_augment(x, mean, rng) if config.spec_augment else x)
+                labels.append(label)
+            logits, _, _ = model(*batch_tensors(arrays))
+            loss = loss_fn(logits, torch.tensor(labels))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            schedule.step()
+            losses.append(float(loss))
+        wide = evaluate(model, store, val_items, "wideband", config)
+        tel = evaluate(model, store, val_items, "telephone", config)
+        score = (wide["ua"] + tel["ua"]) / 2
+        record = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_ua": wide["ua"], "val_ua_telephone": tel["ua"], "seconds": round(time.time() - started, 1)}
+        state["history"].append(record)
+        print(json.dumps(record), flush=True)
+        state["epoch"] = epoch + 1
+        if score > state["best_score"]:
+            state["best_score"] = score
+            state["best_epoch"] = epoch + 1
+            save_checkpoint(out / "best.pt", model, train_config=asdict(config), epoch=epoch + 1)
+        save_checkpoint(last, model, optimizer=optimizer.state_dict(), schedule=schedule.state_dict(), train_config=asdict(config), **state)
+
+    if state["epoch"] < config.epochs:
+        print(f"stopped after epoch {state['epoch']} of {config.epochs}; rerun to resume", flush=True)
+    elif test_items and not (out / "result.json").exists():
+        best, _ = load_checkpoint(out / "best.pt")
+        result = {
+            "config": asdict(config),
+            "test_fold": args.test_fold,
+            "best_epoch": state["best_epoch"],
+            "history": state["history"],
+            "train_speakers": sorted({u.speaker for u, _ in train_items}),
+            "validation_speakers": sorted({u.speaker for u, _ in val_items}),
+            "wideband": evaluate(best, store, test_items, "wideband", config),
+            "telephone": evaluate(best, store, test_items, "telephone", config),
+        }
+        (out / "result.json").write_text(json.dumps(result))
+        print(f"fold {args.test_fold}: UA {result['wideband']['ua']:.3f} wideband, {result['telephone']['ua']:.3f} telephone", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--features", type=Path, required=True)
+    parser.add_argument("--manifest", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--test-fold", type=int, choices=(1, 2, 3, 4, 5))
+    where.add_argument("--all", action="store_true", help="train on every speaker (the shipped model)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--stop-after", type=int, default=0, help="train at most this many epochs now, resume later")
+    for name, field in TrainConfig.__dataclass_fields__.items():
+        kind = field.type
+        if kind is bool:
+            parser.add_argument(f"--{name.replace('_', '-')}", type=lambda s: s.lower() in ("1", "true", "yes"), default=field.default)
+        else:
+            parser.add_argument(f"--{name.replace('_', '-')}", type=kind, default=field.default)
+    train(parser.parse_args())
+
+
+if __name__ == "__main__":
+    main()
