@@ -5,7 +5,8 @@ Frame features come from the same cached log spectrogram as the network's (0 to 
 energy; 13 MFCCs from a 26-band mel filterbank; spectral centroid, spread, roll-off (85%), flux and flatness; a
 cepstral pitch estimate (the harmonic spacing of the 20 Hz-resolution spectrum, 60 to 400 Hz) with its voicing
 strength; and the deltas of energy and MFCCs. Eleven functionals per feature (mean, standard deviation, minimum,
-maximum, range, 10th/50th/90th percentiles, regression slope, skewness, kurtosis) give 396 utterance features.
+maximum, range, 10th/50th/90th percentiles, regression slope, skewness, kurtosis) of these 35 descriptors give
+385 utterance features.
 C and gamma are chosen on the validation speakers of the fold, never on its test speakers.
 
 Usage: python3 -m ser_training.baseline_svm --features DIR --manifest CSV --out RUN_DIR --test-fold K [--telephone-copies]
@@ -22,7 +23,7 @@ from sklearn.svm import SVC
 
 from .data import FeatureStore, read_manifest, select, split
 from .features import BINS
-from .metrics import summarise, unweighted_accuracy, confusion
+from .metrics import confusion, summarise, unweighted_accuracy
 from .model import DEFAULT_LABELS
 
 HZ_PER_BIN = 20.0

@@ -23,8 +23,10 @@ RUNS = ROOT / "training" / "runs"
 FEATURES = ROOT / "cache" / "features"
 MANIFEST = ROOT.parent / "shared" / "data" / "manifest.csv"
 
-# name -> (what it tests, TrainConfig overrides)
+# name -> (what it tests, TrainConfig overrides, or for the SVM its command-line flags)
 EXPERIMENTS = {
+    "svm-functionals": ("0. traditional system: 385 functionals of frame features, RBF SVM", {"svm": []}),
+    "svm-functionals-telephone": ("0. the same SVM trained with telephone copies too", {"svm": ["--telephone-copies"]}),
     "fcn-alexnet-lrn": ("1. FCN + attention (lambda 0.3), AlexNet encoder with LRN as in the paper, random init", {}),
     "fcn-alexnet-bn": ("1b. as 1 with batch normalisation instead of LRN", {"norm": "batch"}),
     "fcn-squeezenet-imagenet": ("2. SqueezeNet 1.1 encoder, ImageNet initialisation", {"encoder": "squeezenet1_1", "pretrained": "imagenet"}),
@@ -43,16 +45,20 @@ def run(name: str, folds: list[int], seeds: list[int], stop_after: int, threads:
             if (out / "result.json").exists():
                 continue
             out.mkdir(parents=True, exist_ok=True)
-            command = [sys.executable, "-m", "ser_training.train", "--features", str(FEATURES), "--manifest", str(MANIFEST),
-                       "--out", str(out), "--test-fold", str(fold), "--seed", str(seed), "--threads", str(threads),
-                       "--stop-after", str(stop_after)]  # fmt: skip
-            for key, value in overrides.items():
-                command += [f"--{key.replace('_', '-')}", str(value)]
+            common = ["--features", str(FEATURES), "--manifest", str(MANIFEST), "--out", str(out), "--test-fold", str(fold)]
+            if "svm" in overrides:
+                command = [sys.executable, "-m", "ser_training.baseline_svm", *common, *overrides["svm"]]
+            else:
+                command = [sys.executable, "-m", "ser_training.train", *common, "--seed", str(seed), "--threads", str(threads),
+                           "--stop-after", str(stop_after)]  # fmt: skip
+                for key, value in overrides.items():
+                    command += [f"--{key.replace('_', '-')}", str(value)]
             started = time.time()
             with open(out / "train.log", "a") as log:
                 subprocess.run(command, cwd=ROOT / "training", stdout=log, stderr=subprocess.STDOUT, check=True)
-            with open(out / "wall_seconds", "a") as f:
-                f.write(f"{time.time() - started:.0f}\n")
+            if "svm" not in overrides:  # the SVM writes its own
+                with open(out / "wall_seconds", "a") as f:
+                    f.write(f"{time.time() - started:.0f}\n")
 
 
 def load_results(name: str) -> list[dict]:
@@ -124,16 +130,17 @@ def report(out: Path) -> None:
             continue
         wide, tel = pooled(results, "wideband")["seeds"], pooled(results, "telephone")["seeds"]
         folds_done = len(results)
-        epochs = sorted({r["config"]["epochs"] for r in results})
+        epochs = sorted({r["config"]["epochs"] for r in results if r["config"]["epochs"]}) or ["-"]
         if not wide:
             lines.append(f"| {description} | {folds_done} folds done | {epochs} | incomplete | | | | | | |")
             continue
         corpus = " / ".join(fmt([s["corpora"][c]["ua"] for s in wide]) for c in ("emodb", "ravdess", "savee"))
         fold_ua = [u for s in wide for u in s["fold_ua"]]
-        hours = sum(r["wall_seconds"] for r in results) / 3600
+        minutes = sum(r["wall_seconds"] for r in results) / 60
+        wall = f"{minutes / 60:.1f} h" if minutes >= 90 else f"{minutes:.0f} min"
         lines.append(
             f"| {description} | {len(wide)} | {'/'.join(map(str, epochs))} | {fmt([s['ua'] for s in wide])} | {fmt([s['wa'] for s in wide])} | "
-            f"{fmt([s['ua'] for s in tel])} | {fmt([s['wa'] for s in tel])} | {corpus} | {100 * min(fold_ua):.1f}-{100 * max(fold_ua):.1f} | {hours:.1f} h |"
+            f"{fmt([s['ua'] for s in tel])} | {fmt([s['wa'] for s in tel])} | {corpus} | {100 * min(fold_ua):.1f}-{100 * max(fold_ua):.1f} | {wall} |"
         )
         matrix = np.sum([s["confusion"] for s in wide], axis=0)
         details += [f"### {name}", "", "Confusion matrix, wideband, all seeds (rows: truth, columns: prediction):", "",

@@ -91,6 +91,18 @@ class TrainingTest(unittest.TestCase):
             self.assertGreater(result["wideband"]["ua"], 0.5, "separable synthetic classes are learnt")
             self.assertIn("telephone", result)
 
+    def test_svm_baseline_on_functionals(self):
+        from ser_training.baseline_svm import run as run_svm
+
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            manifest = synthetic_corpus(root)
+            run_svm(SimpleNamespace(features=root / "features", manifest=manifest, out=root / "svm", test_fold=2, telephone_copies=True))
+            result = json.loads((root / "svm" / "result.json").read_text())
+        self.assertEqual(result["config"]["features"], 385)
+        self.assertGreater(result["wideband"]["ua"], 0.9, "separable synthetic classes")
+        self.assertEqual(len(result["telephone"]["predictions"]), 2 * 4 * 3)
+
     def test_segments_cover_the_utterance(self):
         x = np.zeros((250, 200), dtype=np.float32)
         self.assertEqual([s.shape[0] for s in segments(x, 100)], [100, 100])
