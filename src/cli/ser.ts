@@ -4,12 +4,14 @@ import { attentionCommand, attentionUsage } from './attentionCommand.js';
 import { featuresCommand, featuresUsage } from './featuresCommand.js';
 import { predictCommand, predictUsage } from './predictCommand.js';
 import { spectrogramCommand, spectrogramUsage } from './spectrogramCommand.js';
+import { streamCommand, streamUsage } from './streamCommand.js';
 import { UsageError } from './usageError.js';
 
 const commands: Record<string, { run: (args: string[]) => Promise<number>; usage: string }> = {
   spectrogram: { run: spectrogramCommand, usage: spectrogramUsage },
   predict: { run: predictCommand, usage: predictUsage },
   attention: { run: attentionCommand, usage: attentionUsage },
+  stream: { run: streamCommand, usage: streamUsage },
   features: { run: featuresCommand, usage: featuresUsage },
 };
 

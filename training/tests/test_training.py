@@ -1,6 +1,7 @@
 """A tiny end-to-end training run on synthetic features: the loss falls, checkpoints resume, results are written."""
 
 import csv
+import importlib.util
 import json
 import sys
 import tempfile
@@ -91,6 +92,7 @@ class TrainingTest(unittest.TestCase):
             self.assertGreater(result["wideband"]["ua"], 0.5, "separable synthetic classes are learnt")
             self.assertIn("telephone", result)
 
+    @unittest.skipUnless(importlib.util.find_spec("sklearn"), "scikit-learn is not installed (apt-get install python3-sklearn)")
     def test_svm_baseline_on_functionals(self):
         from ser_training.baseline_svm import run as run_svm
 
