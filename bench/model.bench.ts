@@ -5,18 +5,15 @@
  * Run: npm run bench (after the front-end benchmark), or node dist/bench/model.bench.js [model.onnx]
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import ort from 'onnxruntime-node';
 import { EmotionModel } from '../src/model/emotionModel.js';
-import { loadEmotionModel, DEFAULT_MODEL_PATH } from '../src/model/loadModel.js';
+import { loadEmotionModel } from '../src/model/loadModel.js';
+import { PYTHON, modelFile, randomModel } from './benchModel.js';
 import { SPECTROGRAM } from '../src/stream/spectrogram.js';
 
 const SECONDS = [1, 3, 10, 30];
 const THREADS = [1, 2];
 const RUNS = 30;
-const PYTHON = process.env.SER_PYTHON ?? '/usr/bin/python3';
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
@@ -41,20 +38,6 @@ function hasTorch(): boolean {
   } catch {
     return false;
   }
-}
-
-function randomModel(lrn: 'plain' | 'native'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'ser-bench-'));
-  execFileSync(PYTHON, ['-m', 'ser_training.parity', dir, '--lengths', '31', '--lrn', lrn], { cwd: 'training', stdio: 'ignore' });
-  return join(dir, 'model.onnx');
-}
-
-/** The shipped model if there is one, else a random-weight model of the same architecture (latency is the same). */
-function modelFile(): { path: string; random: boolean } {
-  const given = process.argv[2];
-  if (given) return { path: given, random: false };
-  if (existsSync(DEFAULT_MODEL_PATH)) return { path: DEFAULT_MODEL_PATH, random: false };
-  return { path: randomModel('plain'), random: true };
 }
 
 function spectrogramOf(seconds: number) {

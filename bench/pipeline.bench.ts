@@ -1,0 +1,73 @@
+/**
+ * The live pipeline end to end (front end, Silero VAD, utterance assembly, inference through the shared queue):
+ * latency from the VAD's end-of-utterance decision to the final emotion event, for 1, 3 and 10 s utterances, and the
+ * CPU cost of one live stream at a 50% speech ratio. Prints Markdown.
+ * Run: npm run bench, or node dist/bench/pipeline.bench.js [model.onnx]
+ */
+import { readFileSync } from 'node:fs';
+import { EmotionPlugin } from '../src/plugin/emotionPlugin.js';
+import type { EmotionEvent } from '../src/plugin/events.js';
+import { decodeAudioFile } from '../src/stream/audioFile.js';
+import { resampleAll } from '../src/stream/resampler.js';
+import { modelFile } from './benchModel.js';
+
+const RUNS = 20;
+const { path } = modelFile();
+const audio = await decodeAudioFile(readFileSync('examples/audio/caller.wav'));
+const speech16k = await resampleAll(audio.samples, audio.sampleRate);
+/** Continuous speech: the sample's sentences with their pauses shortened below the VAD's hangover. */
+const voiced = speech16k.subarray(0, 16000 * 2.3);
+
+function utterance(seconds: number): Float32Array {
+  const x = new Float32Array(16000 * seconds);
+  for (let i = 0; i < x.length; i++) x[i] = voiced[i % voiced.length];
+  return x;
+}
+
+function withSilence(parts: Float32Array[], silenceS: number): Float32Array {
+  const gap = 16000 * silenceS;
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length + gap, gap));
+  let at = gap;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length + gap;
+  }
+  return out;
+}
+
+const plugin = await EmotionPlugin.create({ model: path, log: () => {} });
+const percentile = (v: number[], p: number) => [...v].sort((a, b) => a - b)[Math.min(v.length - 1, Math.floor(p * v.length))];
+
+async function stream(signal: Float32Array): Promise<EmotionEvent[]> {
+  const s = await plugin.openStream({ sampleRate: 16000 });
+  const finals: EmotionEvent[] = [];
+  s.on('emotion', (e) => e.final && finals.push(e));
+  for (let i = 0; i < signal.length; i += 320) await s.push(signal.subarray(i, i + 320)); // 20 ms chunks
+  await s.close();
+  return finals;
+}
+
+const rows: string[] = [];
+for (const seconds of [1, 3, 10]) {
+  const latencies: number[] = [];
+  for (let r = 0; r < RUNS; r++) {
+    for (const e of await stream(withSilence([utterance(seconds)], 1))) latencies.push(e.latencyMs!);
+  }
+  rows.push(`| ${seconds} s | ${latencies.length} | ${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.95).toFixed(1)} |`);
+}
+
+// One live stream: 60 s alternating 3 s of speech and 3 s of silence, processed as fast as possible; CPU time over
+// audio time is the share of one core the stream needs in real time.
+const live = withSilence(Array.from({ length: 10 }, () => utterance(3)), 3).subarray(0, 16000 * 60);
+const cpu = process.cpuUsage();
+const started = performance.now();
+const scored = (await stream(live)).length;
+const used = process.cpuUsage(cpu);
+const cpuS = (used.user + used.system) / 1e6;
+await plugin.close();
+
+console.log(`Live pipeline, ${path.includes('ser-bench-') ? 'random-weight AlexNet model' : path}, CPU inference, 1 thread\n`);
+console.log(`Latency from the VAD's end decision to the final emotion event (${RUNS} runs each):\n`);
+console.log('| utterance | events | p50 ms | p95 ms |\n|---|---|---|---|');
+console.log(rows.join('\n'));
+console.log(`\nOne live stream (60 s, 50% speech, ${scored} utterances): ${cpuS.toFixed(2)} s of CPU in ${((performance.now() - started) / 1000).toFixed(2)} s wall = ${((100 * cpuS) / 60).toFixed(2)}% of a core in real time`);

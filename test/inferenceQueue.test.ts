@@ -1,0 +1,29 @@
+import t from 'tap';
+import { loadEmotionModel } from '../src/model/loadModel.js';
+import { InferenceQueue } from '../src/plugin/inferenceQueue.js';
+import { SPECTROGRAM } from '../src/stream/spectrogram.js';
+import { testModelPath } from './helpers/testModel.js';
+
+const model = testModelPath();
+const input = (frames: number) => ({ frames, bins: SPECTROGRAM.bins, data: new Float32Array(frames * SPECTROGRAM.bins).fill(-8) });
+
+t.test('the queue: bounded, interim requests give way, final ones are never dropped silently', { skip: model ? false : 'no model' }, async (t) => {
+  const emotion = await loadEmotionModel(model!.path, { log: () => {} });
+  t.teardown(() => emotion.close());
+  const queue = new InferenceQueue(emotion, { maxPending: 2 });
+  // Submitted at once: the first runs, two wait, the rest meet a full queue.
+  const running = queue.submit(input(300), true);
+  const interimA = queue.submit(input(100), false);
+  const finalB = queue.submit(input(100), true);
+  const finalC = queue.submit(input(100), true); // full: takes the waiting interim's place
+  const interimD = queue.submit(input(100), false); // full: dropped
+  const finalE = t.rejects(queue.submit(input(100), true), { name: 'QueueFullError', code: 'QUEUE_FULL', message: /2 utterances behind/ }, 'full of finals: rejected, never dropped silently');
+  t.equal(queue.pending, 3);
+  t.ok(await running, 'the running request completes');
+  t.equal(await interimA, undefined, 'the waiting interim request gave way to a final one');
+  t.ok(await finalB);
+  t.ok(await finalC);
+  t.equal(await interimD, undefined, 'an interim request meeting a full queue is dropped');
+  await finalE;
+  t.equal(queue.pending, 0);
+});
