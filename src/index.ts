@@ -17,3 +17,6 @@ export * from './plugin/events.js';
 export * from './plugin/inferenceQueue.js';
 export * from './plugin/emotionStream.js';
 export * from './plugin/emotionPlugin.js';
+export * from './server/closeCodes.js';
+export * from './server/messages.js';
+export * from './server/emotionServer.js';

@@ -3,6 +3,7 @@ import { CodedError } from '../stream/errors.js';
 import { attentionCommand, attentionUsage } from './attentionCommand.js';
 import { featuresCommand, featuresUsage } from './featuresCommand.js';
 import { predictCommand, predictUsage } from './predictCommand.js';
+import { serveCommand, serveUsage } from './serveCommand.js';
 import { spectrogramCommand, spectrogramUsage } from './spectrogramCommand.js';
 import { streamCommand, streamUsage } from './streamCommand.js';
 import { UsageError } from './usageError.js';
@@ -12,6 +13,7 @@ const commands: Record<string, { run: (args: string[]) => Promise<number>; usage
   predict: { run: predictCommand, usage: predictUsage },
   attention: { run: attentionCommand, usage: attentionUsage },
   stream: { run: streamCommand, usage: streamUsage },
+  serve: { run: serveCommand, usage: serveUsage },
   features: { run: featuresCommand, usage: featuresUsage },
 };
 

@@ -1,6 +1,7 @@
 """ONNX export of a trained AttentionFCN, with everything the runtime needs in the model's metadata_props.
 
-Usage: python3 -m ser_training.export CHECKPOINT OUT.onnx [--lrn plain|native]
+Usage: python3 -m ser_training.export CHECKPOINT OUT.onnx [--lrn plain|native] [--model-id ID] [--metadata-json FILE]
+(FILE: a JSON object of extra metadata entries, e.g. the cross-validation figures and the training data's licences.)
 """
 
 import argparse
@@ -131,9 +132,13 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--lrn", choices=["plain", "native"], default="plain")
     parser.add_argument("--model-id", help="defaults to the output file's name without .onnx")
+    parser.add_argument("--metadata-json", type=Path, help="a JSON object of extra metadata entries")
     args = parser.parse_args()
     model, info = load_checkpoint(args.checkpoint)
-    export_onnx(model, args.out, args.model_id or args.out.stem, args.lrn, info.get("metadata", {}))
+    extra = json.loads(args.metadata_json.read_text()) if args.metadata_json else {}
+    if "train_config" in info:
+        extra.setdefault("train_config", info["train_config"])
+    export_onnx(model, args.out, args.model_id or args.out.stem, args.lrn, extra)
     print(f"wrote {args.out}")
 
 

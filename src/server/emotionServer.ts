@@ -1,0 +1,231 @@
+import { EventEmitter } from 'node:events';
+import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { EmotionPlugin } from '../plugin/emotionPlugin.js';
+import type { EmotionStream, StreamFormat, StreamOptions } from '../plugin/emotionStream.js';
+import { EVENT_VERSION, type PluginEvent } from '../plugin/events.js';
+import { CLOSE } from './closeCodes.js';
+import { ProtocolError, parseClientMessage, parseTwilioMessage } from './messages.js';
+
+export interface ServerOptions {
+  plugin: EmotionPlugin;
+  port?: number;
+  host?: string;
+  /** When set, a connection must present it (`?token=` or `Authorization: Bearer`) or is refused before any audio. */
+  authToken?: string;
+  /** Largest WebSocket message in bytes (default 64 KiB: 2 s of 16 kHz 16-bit audio). */
+  maxPayload?: number;
+  /** Streams open at once on this server (default 200); more are refused with close code 1013. */
+  maxStreams?: number;
+  /** A connection must send `start` within this time (default 5 s). */
+  startTimeoutMs?: number;
+  /** A stream that receives nothing for this long is finished and closed (default 30 s). */
+  idleTimeoutMs?: number;
+  /** Events waiting in a socket's send buffer beyond this are a client that does not read: it is closed (1 MiB). */
+  maxBufferedBytes?: number;
+  stream?: StreamOptions;
+}
+
+/**
+ * The WebSocket ingress: the project's own protocol on /stream (JSON `start`, binary audio, JSON events back, `stop`)
+ * and a Twilio Media Streams endpoint on /twilio (base64 mu-law 8 kHz; events go to the server's 'event' listeners,
+ * since Twilio accepts no other messages). Every event of every stream is also emitted as 'event'.
+ */
+export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connection: [string] }> {
+  private readonly wss: WebSocketServer;
+  private readonly active = new Set<Connection>();
+  private closing?: Promise<void>;
+  readonly options: Required<Omit<ServerOptions, 'authToken' | 'stream'>> & Pick<ServerOptions, 'authToken' | 'stream'>;
+
+  private constructor(
+    private readonly http: Server,
+    options: ServerOptions,
+  ) {
+    super();
+    this.options = {
+      port: 8080,
+      host: '127.0.0.1',
+      maxPayload: 64 * 1024,
+      maxStreams: 200,
+      startTimeoutMs: 5000,
+      idleTimeoutMs: 30000,
+      maxBufferedBytes: 1 << 20,
+      ...options,
+    };
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayload });
+    http.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
+  }
+
+  static async listen(options: ServerOptions): Promise<EmotionServer> {
+    const server = new EmotionServer(createHttpServer((_, res) => res.writeHead(426).end('WebSocket only: /stream or /twilio\n')), options);
+    await new Promise<void>((resolve, reject) => {
+      server.http.once('error', reject);
+      server.http.listen(server.options.port, server.options.host, resolve);
+    });
+    return server;
+  }
+
+  get address(): AddressInfo {
+    return this.http.address() as AddressInfo;
+  }
+
+  get streams(): number {
+    return [...this.active].filter((c) => c.stream).length;
+  }
+
+  /** Stops accepting, finishes every stream (utterances in flight are scored and sent), then closes the sockets. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const stopped = new Promise<void>((resolve) => this.http.close(() => resolve()));
+      await Promise.all([...this.active].map((c) => c.finish(CLOSE.GOING_AWAY, 'server shutting down')));
+      this.http.closeAllConnections();
+      await stopped;
+    })();
+    return this.closing;
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const refuse = (status: number, reason: string) => {
+      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    };
+    if (this.closing) return refuse(503, 'Service Unavailable');
+    if (url.pathname !== '/stream' && url.pathname !== '/twilio') return refuse(404, 'Not Found');
+    const token = this.options.authToken;
+    if (token !== undefined) {
+      const given = url.searchParams.get('token') ?? request.headers.authorization?.replace(/^Bearer\s+/i, '');
+      if (given !== token) return refuse(401, 'Unauthorized');
+    }
+    this.wss.handleUpgrade(request, socket, head, (ws) => {
+      const connection = new Connection(this, ws, url.pathname === '/twilio' ? 'twilio' : 'native');
+      this.active.add(connection);
+      ws.on('close', () => this.active.delete(connection));
+    });
+  }
+
+  /** For connections: opens a stream if the server-wide limit allows. */
+  async openStream(format: StreamFormat, id?: string): Promise<EmotionStream | undefined> {
+    if (this.streams >= this.options.maxStreams) return undefined;
+    const stream = await this.options.plugin.openStream(format, { ...this.options.stream, ...(id ? { id } : {}) });
+    stream.on('*', (e) => this.emit('event', e));
+    this.emit('connection', stream.id);
+    return stream;
+  }
+}
+
+const PAUSE_AT = 64;
+const RESUME_AT = 16;
+
+/** One WebSocket and the stream it carries. */
+class Connection {
+  stream?: EmotionStream;
+  private starting = false;
+  private timer?: NodeJS.Timeout;
+  private finishing?: Promise<void>;
+  /** Messages are handled one after the other (a `start` opens its stream before the audio behind it is pushed). */
+  private chain: Promise<void> = Promise.resolve();
+  private queued = 0;
+
+  constructor(
+    private readonly server: EmotionServer,
+    private readonly ws: WebSocket,
+    private readonly kind: 'native' | 'twilio',
+  ) {
+    this.arm(server.options.startTimeoutMs, 'no start message');
+    ws.on('message', (data, isBinary) => this.enqueue(data, isBinary));
+    ws.on('error', () => void this.finish(CLOSE.POLICY_VIOLATION, 'socket error'));
+    ws.on('close', () => void this.finish());
+  }
+
+  /** A client sending faster than the pipeline runs is paused (TCP backpressure) instead of buffered without bound. */
+  private enqueue(data: RawData, isBinary: boolean): void {
+    if (++this.queued > PAUSE_AT) this.ws.pause();
+    this.chain = this.chain.then(async () => {
+      await this.message(data, isBinary);
+      if (--this.queued < RESUME_AT && this.ws.isPaused) this.ws.resume();
+    });
+  }
+
+  private async message(data: RawData, isBinary: boolean): Promise<void> {
+    if (this.finishing) return;
+    this.arm(this.server.options.idleTimeoutMs, 'idle');
+    try {
+      if (this.kind === 'twilio') return await this.twilio(data, isBinary);
+      if (isBinary) {
+        if (!this.stream) throw new ProtocolError('AUDIO_BEFORE_START', 'binary audio arrived before the start message', CLOSE.PROTOCOL_ERROR);
+        return await this.stream.push(toBytes(data));
+      }
+      const message = parseClientMessage(data.toString());
+      if (message.type === 'start') await this.start(message.format, message.streamId);
+      else await this.finish(CLOSE.NORMAL, 'stopped');
+    } catch (err) {
+      this.reject(err);
+    }
+  }
+
+  private async twilio(data: RawData, isBinary: boolean): Promise<void> {
+    if (isBinary) throw new ProtocolError('UNEXPECTED_BINARY', 'Twilio Media Streams send JSON text messages only', CLOSE.UNSUPPORTED_DATA);
+    const message = parseTwilioMessage(data.toString());
+    if (message.event === 'start') await this.start({ sampleRate: 8000, encoding: 'mulaw', channels: 1 }, message.streamSid);
+    else if (message.event === 'media') {
+      if (!this.stream) throw new ProtocolError('AUDIO_BEFORE_START', 'a media message arrived before start', CLOSE.PROTOCOL_ERROR);
+      await this.stream.push(message.audio);
+    } else if (message.event === 'stop') await this.finish(CLOSE.NORMAL, 'stopped');
+  }
+
+  private async start(format: StreamFormat, id?: string): Promise<void> {
+    if (this.stream || this.starting) throw new ProtocolError('ALREADY_STARTED', 'the stream has already started', CLOSE.PROTOCOL_ERROR);
+    this.starting = true;
+    const stream = await this.server.openStream(format, id);
+    if (!stream) throw new ProtocolError('TOO_MANY_STREAMS', `the server is at its limit of ${this.server.options.maxStreams} streams`, CLOSE.TRY_AGAIN_LATER);
+    this.stream = stream;
+    if (this.kind === 'native') {
+      this.send({ type: 'started', streamId: stream.id });
+      stream.on('*', (event) => this.send(event));
+    }
+  }
+
+  /** Sends an event, unless the client has stopped reading: interim results are skipped past half the limit, and a
+   *  client over the limit is closed (its stream is still finished, and its events still reach server listeners). */
+  private send(event: PluginEvent | { type: string; [k: string]: unknown }): void {
+    if (this.ws.readyState !== this.ws.OPEN) return;
+    const buffered = this.ws.bufferedAmount;
+    const limit = this.server.options.maxBufferedBytes;
+    if (buffered > limit) return void this.finish(CLOSE.POLICY_VIOLATION, 'client is not reading its events');
+    if (buffered > limit / 2 && event.type === 'emotion' && !(event as { final?: boolean }).final) return;
+    this.ws.send(JSON.stringify(event));
+  }
+
+  /** A bad message: an error event to the client (native protocol) and to the server's listeners, and a close with
+   *  a meaningful code where the stream cannot go on. */
+  private reject(err: unknown): void {
+    const e = err instanceof ProtocolError ? err : new ProtocolError('INTERNAL', String((err as Error)?.message ?? err), CLOSE.POLICY_VIOLATION);
+    const event: PluginEvent = { version: EVENT_VERSION, streamId: this.stream?.id ?? '', type: 'error', code: e.code, message: e.message, fatal: e.closeCode !== undefined };
+    if (this.kind === 'native') this.send(event);
+    this.server.emit('event', event);
+    if (e.closeCode !== undefined) void this.finish(e.closeCode, e.code);
+  }
+
+  private arm(ms: number, reason: string): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.finish(CLOSE.POLICY_VIOLATION, reason), ms);
+  }
+
+  /** Finishes the stream (its last utterance is scored and sent) and closes the socket. */
+  finish(code: number = CLOSE.NORMAL, reason = ''): Promise<void> {
+    this.finishing ??= (async () => {
+      clearTimeout(this.timer);
+      await this.stream?.close();
+      if (this.kind === 'native' && this.stream) this.send({ type: 'stopped', streamId: this.stream.id });
+      if (this.ws.readyState === this.ws.OPEN) this.ws.close(code, reason.slice(0, 120));
+    })();
+    return this.finishing;
+  }
+}
+
+function toBytes(data: RawData): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+}

@@ -1,0 +1,94 @@
+import type { StreamFormat } from '../plugin/emotionStream.js';
+import { checkChannels, checkSampleRate } from '../stream/audioFormat.js';
+import { CodedError } from '../stream/errors.js';
+import { checkEncoding } from '../stream/pcmDecoder.js';
+import { CLOSE } from './closeCodes.js';
+
+/** A message the server cannot take. With a closeCode the connection cannot go on and is closed with it. */
+export class ProtocolError extends CodedError<string> {
+  constructor(
+    code: string,
+    message: string,
+    readonly closeCode?: number,
+  ) {
+    super(code, message);
+  }
+}
+
+export type ClientMessage = { type: 'start'; format: Required<StreamFormat>; streamId?: string } | { type: 'stop' };
+
+function parseJson(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new ProtocolError('BAD_JSON', `not valid JSON: ${JSON.stringify(text.slice(0, 60))}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ProtocolError('BAD_MESSAGE', 'a message must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+/** The project's protocol: {"type":"start","sampleRate":16000,"encoding":"pcm_s16le","channels":1,"streamId":"..."}, then
+ *  binary audio frames, then {"type":"stop"}. */
+export function parseClientMessage(text: string): ClientMessage {
+  const m = parseJson(text);
+  if (m.type === 'stop') return { type: 'stop' };
+  if (m.type !== 'start') throw new ProtocolError('UNKNOWN_MESSAGE', `unknown message type ${JSON.stringify(m.type)}: expected start or stop`);
+  try {
+    const format = {
+      sampleRate: checkSampleRate(m.sampleRate as number),
+      encoding: checkEncoding(m.encoding ?? 'pcm_s16le'),
+      channels: checkChannels((m.channels ?? 1) as number),
+    };
+    if (m.streamId !== undefined && (typeof m.streamId !== 'string' || m.streamId.length === 0 || m.streamId.length > 128)) {
+      throw new ProtocolError('BAD_START', 'streamId must be a string of 1 to 128 characters', CLOSE.POLICY_VIOLATION);
+    }
+    return { type: 'start', format, streamId: m.streamId as string | undefined };
+  } catch (err) {
+    if (err instanceof ProtocolError) throw err;
+    throw new ProtocolError('BAD_START', (err as Error).message, CLOSE.POLICY_VIOLATION);
+  }
+}
+
+export type TwilioMessage =
+  | { event: 'start'; streamSid: string }
+  | { event: 'media'; audio: Uint8Array }
+  | { event: 'stop' }
+  | { event: 'ignored' };
+
+/**
+ * Twilio Media Streams (https://www.twilio.com/docs/voice/media-streams/websocket-messages): `connected`, `start`
+ * (streamSid, mediaFormat audio/x-mulaw 8000 Hz mono), `media` (base64 payload; only the caller's `inbound` track is
+ * scored), `stop`; `mark` and `dtmf` are ignored.
+ */
+export function parseTwilioMessage(text: string): TwilioMessage {
+  const m = parseJson(text);
+  switch (m.event) {
+    case 'connected':
+    case 'mark':
+    case 'dtmf':
+      return { event: 'ignored' };
+    case 'start': {
+      const start = (m.start ?? {}) as { streamSid?: unknown; mediaFormat?: { encoding?: unknown; sampleRate?: unknown; channels?: unknown } };
+      const sid = m.streamSid ?? start.streamSid;
+      if (typeof sid !== 'string' || sid.length === 0) throw new ProtocolError('BAD_START', 'start without a streamSid', CLOSE.POLICY_VIOLATION);
+      const f = start.mediaFormat ?? {};
+      if (f.encoding !== 'audio/x-mulaw' || f.sampleRate !== 8000 || (f.channels ?? 1) !== 1) {
+        throw new ProtocolError('BAD_START', `unsupported mediaFormat ${JSON.stringify(f)}: expected audio/x-mulaw, 8000 Hz, 1 channel`, CLOSE.POLICY_VIOLATION);
+      }
+      return { event: 'start', streamSid: sid };
+    }
+    case 'media': {
+      const media = (m.media ?? {}) as { payload?: unknown; track?: unknown };
+      if (media.track !== undefined && media.track !== 'inbound') return { event: 'ignored' };
+      if (typeof media.payload !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(media.payload)) {
+        throw new ProtocolError('BAD_MEDIA', 'media.payload must be base64 text');
+      }
+      return { event: 'media', audio: Buffer.from(media.payload, 'base64') };
+    }
+    case 'stop':
+      return { event: 'stop' };
+    default:
+      throw new ProtocolError('UNKNOWN_MESSAGE', `unknown Twilio event ${JSON.stringify(m.event)}`);
+  }
+}

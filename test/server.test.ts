@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import t from 'tap';
+import WebSocket from 'ws';
+import { EmotionPlugin } from '../src/plugin/emotionPlugin.js';
+import type { PluginEvent } from '../src/plugin/events.js';
+import { EmotionServer } from '../src/server/emotionServer.js';
+import { testModelPath } from './helpers/testModel.js';
+
+const model = testModelPath();
+
+/** The mu-law bytes of the three-utterance telephone fixture. */
+function mulaw(): Buffer {
+  const wav = readFileSync('test/fixtures/three-utterances-8k-mulaw.wav');
+  const at = wav.indexOf('data');
+  return wav.subarray(at + 8, at + 8 + wav.readUInt32LE(at + 4));
+}
+
+interface Client {
+  ws: WebSocket;
+  messages: Record<string, unknown>[];
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+async function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
+  const ws = new WebSocket(url, { headers });
+  const messages: Record<string, unknown>[] = [];
+  ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  return { ws, messages, closed };
+}
+
+/** Sends audio in 20 ms frames (160 mu-law bytes) as fast as the socket takes them. */
+function sendFrames(ws: WebSocket, bytes: Buffer, wrap: (frame: Buffer) => string | Buffer = (f) => f): void {
+  for (let i = 0; i < bytes.length; i += 160) ws.send(wrap(bytes.subarray(i, i + 160)));
+}
+
+t.test('the WebSocket server', { skip: model ? false : 'no model' }, async (t) => {
+  const plugin = await EmotionPlugin.create({ model: model!.path, log: () => {} });
+  const server = await EmotionServer.listen({ plugin, port: 0, authToken: 'secret', maxPayload: 4096, startTimeoutMs: 2000 });
+  const base = `ws://127.0.0.1:${server.address.port}`;
+  const serverEvents: PluginEvent[] = [];
+  server.on('event', (e) => serverEvents.push(e));
+  t.teardown(async () => {
+    await server.close();
+    await plugin.close();
+  });
+
+  t.test('own protocol: start, binary audio, events back, stop', async (t) => {
+    const c = await connect(`${base}/stream?token=secret`);
+    c.ws.send(JSON.stringify({ type: 'start', sampleRate: 8000, encoding: 'mulaw', channels: 1, streamId: 'agent-7' }));
+    sendFrames(c.ws, mulaw());
+    c.ws.send(JSON.stringify({ type: 'stop' }));
+    const { code } = await c.closed;
+    t.equal(code, 1000);
+    const types = c.messages.map((m) => m.type);
+    t.equal(types[0], 'started');
+    t.equal(types.at(-1), 'stopped');
+    t.equal(types.filter((x) => x === 'speech_end').length, 3);
+    const finals = c.messages.filter((m) => m.type === 'emotion' && m.final);
+    t.equal(finals.length, 3, 'one final emotion per utterance');
+    t.ok(finals.every((m) => m.streamId === 'agent-7'));
+  });
+
+  t.test('Twilio Media Streams: the call is scored and events reach the server listeners', async (t) => {
+    const before = serverEvents.length;
+    const c = await connect(`${base}/twilio`, { authorization: 'Bearer secret' });
+    c.ws.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
+    c.ws.send(
+      JSON.stringify({
+        event: 'start',
+        sequenceNumber: '1',
+        streamSid: 'MZ0123',
+        start: { streamSid: 'MZ0123', callSid: 'CA9', tracks: ['inbound'], mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } },
+      }),
+    );
+    let chunk = 0;
+    sendFrames(c.ws, mulaw(), (f) => JSON.stringify({ event: 'media', streamSid: 'MZ0123', media: { track: 'inbound', chunk: String(++chunk), timestamp: String(chunk * 20), payload: f.toString('base64') } }));
+    c.ws.send(JSON.stringify({ event: 'stop', streamSid: 'MZ0123', stop: { callSid: 'CA9' } }));
+    t.equal((await c.closed).code, 1000);
+    const events = serverEvents.slice(before).filter((e) => e.streamId === 'MZ0123');
+    t.equal(events.filter((e) => e.type === 'emotion' && e.final).length, 3);
+    t.equal(c.messages.length, 0, 'nothing is sent back to Twilio');
+  });
+
+  t.test('refused before any audio: no token, wrong path', async (t) => {
+    for (const [url, status] of [
+      [`${base}/stream`, 401],
+      [`${base}/stream?token=wrong`, 401],
+      [`${base}/elsewhere?token=secret`, 404],
+    ] as const) {
+      const error = await new Promise<Error>((resolve) => new WebSocket(url).once('error', resolve));
+      t.match(error.message, new RegExp(String(status)), url);
+    }
+  });
+
+  t.test('bad input: clear errors, meaningful close codes, the server and other streams unharmed', async (t) => {
+    const good = await connect(`${base}/stream?token=secret`);
+    good.ws.send(JSON.stringify({ type: 'start', sampleRate: 8000, encoding: 'mulaw' }));
+
+    const c1 = await connect(`${base}/stream?token=secret`);
+    c1.ws.send('{not json');
+    c1.ws.send(JSON.stringify({ type: 'dance' }));
+    c1.ws.send(Buffer.from([1, 2, 3]));
+    t.match(await c1.closed, { code: 1002 });
+    t.match(c1.messages, [{ code: 'BAD_JSON' }, { code: 'UNKNOWN_MESSAGE', fatal: false }, { code: 'AUDIO_BEFORE_START', fatal: true }]);
+
+    const c2 = await connect(`${base}/stream?token=secret`);
+    c2.ws.send(JSON.stringify({ type: 'start', sampleRate: 12345.5, encoding: 'mulaw' }));
+    t.match(await c2.closed, { code: 1008 });
+    t.match(c2.messages[0], { code: 'BAD_START', message: /12345.5/ });
+
+    const c3 = await connect(`${base}/stream?token=secret`);
+    c3.ws.send(JSON.stringify({ type: 'start', sampleRate: 16000, encoding: 'pcm_s16le' }));
+    c3.ws.send(Buffer.alloc(8192)); // over maxPayload
+    t.match(await c3.closed, { code: 1009 });
+
+    const c4 = await connect(`${base}/twilio?token=secret`);
+    c4.ws.send(JSON.stringify({ event: 'start', streamSid: 'MZ1', start: { mediaFormat: { encoding: 'audio/l16', sampleRate: 16000 } } }));
+    t.match(await c4.closed, { code: 1008 });
+
+    const c5 = await connect(`${base}/stream?token=secret`); // says nothing
+    t.match(await c5.closed, { code: 1008, reason: 'no start message' });
+
+    sendFrames(good.ws, mulaw());
+    good.ws.send(JSON.stringify({ type: 'stop' }));
+    t.equal((await good.closed).code, 1000);
+    t.equal(good.messages.filter((m) => m.type === 'emotion' && m.final).length, 3, 'the good stream got all its events');
+  });
+
+  t.test('graceful shutdown finishes the utterance in flight', async (t) => {
+    const other = await EmotionServer.listen({ plugin, port: 0 });
+    const c = await connect(`ws://127.0.0.1:${other.address.port}/stream`);
+    c.ws.send(JSON.stringify({ type: 'start', sampleRate: 8000, encoding: 'mulaw' }));
+    sendFrames(c.ws, mulaw().subarray(0, 8000 * 3)); // into the first sentence
+    await new Promise((r) => setTimeout(r, 300));
+    await other.close();
+    t.equal((await c.closed).code, 1001);
+    t.equal(c.messages.filter((m) => m.type === 'emotion' && m.final).length, 1, 'the utterance in progress was scored and sent');
+  });
+});
