@@ -1,23 +1,29 @@
 /**
- * The main job on the embedded defaults: streams the bundled call recording through the plugin in real time (20 ms
- * chunks, as a telephony or WebRTC stream delivers them) with the shipped model, and prints the events as they come.
+ * The main job on the embedded defaults: starts the WebSocket server with the shipped model, streams the bundled
+ * call recording to it in real time (20 ms binary frames of the project's protocol, as a voice platform would), and
+ * prints the events as they come back over the socket.
  * Run: npm run demo [-- file.wav|file.flac] [-- --fast]
  */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { EmotionPlugin, decodeAudioFile, type PluginEvent } from '../src/index.js';
+import WebSocket from 'ws';
+import { EmotionPlugin, EmotionServer, decodeAudioFile, type PluginEvent } from '../src/index.js';
 
 const args = process.argv.slice(2);
 const fast = args.includes('--fast');
-const path = args.find((a) => !a.startsWith('--')) ?? fileURLToPath(new URL('../../examples/audio/caller.wav', import.meta.url));
+const path = args.find((a) => !a.startsWith('--')) ?? fileURLToPath(new URL('../../examples/audio/call-8k-mulaw.wav', import.meta.url));
 const audio = await decodeAudioFile(await readFile(path), path);
-const plugin = await EmotionPlugin.create();
-const stream = await plugin.openStream({ sampleRate: audio.sampleRate }, { id: 'demo', interimMs: 1000 });
+const plugin = await EmotionPlugin.create({ stream: { interimMs: 1000 } });
+const server = await EmotionServer.listen({ plugin, port: 0 });
+const url = `ws://127.0.0.1:${server.address.port}/stream`;
 
 const at = (ms: number) => `${(ms / 1000).toFixed(2).padStart(6)} s`;
-const show = (e: PluginEvent): string => {
+const show = (e: PluginEvent | { type: 'started' | 'stopped'; streamId: string }): string => {
   switch (e.type) {
+    case 'started':
+    case 'stopped':
+      return `         stream ${e.streamId} ${e.type}`;
     case 'speech_start':
       return `${at(e.startMs)}  speech started (${e.utteranceId})`;
     case 'speech_end':
@@ -31,14 +37,20 @@ const show = (e: PluginEvent): string => {
       return `error ${e.code}: ${e.message}`;
   }
 };
-stream.on('*', (e) => console.log(show(e)));
 
-console.log(`${path}: ${(audio.samples.length / audio.sampleRate).toFixed(1)} s at ${audio.sampleRate} Hz, streamed ${fast ? 'as fast as possible' : 'in real time'}\n`);
+console.log(`${path}: ${(audio.samples.length / audio.sampleRate).toFixed(1)} s at ${audio.sampleRate} Hz -> ${url}, ${fast ? 'as fast as possible' : 'in real time'}\n`);
+const ws = new WebSocket(url);
+ws.on('message', (data) => console.log(show(JSON.parse(data.toString()))));
+const closed = new Promise((resolve) => ws.once('close', resolve));
+await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+ws.send(JSON.stringify({ type: 'start', sampleRate: audio.sampleRate, encoding: 'pcm_f32le', channels: 1, streamId: 'demo' }));
 const chunk = Math.round(audio.sampleRate / 50);
 const started = performance.now();
 for (let i = 0, n = 1; i < audio.samples.length; i += chunk, n++) {
-  const processed = stream.push(audio.samples.subarray(i, i + chunk));
-  await (fast ? processed : sleep(Math.max(0, started + n * 20 - performance.now())));
+  ws.send(audio.samples.slice(i, i + chunk));
+  if (!fast) await sleep(Math.max(0, started + n * 20 - performance.now()));
 }
-await stream.close();
+ws.send(JSON.stringify({ type: 'stop' }));
+await closed;
+await server.close();
 await plugin.close();

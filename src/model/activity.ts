@@ -21,23 +21,23 @@ export interface TimeGeometry {
 
 /**
  * One score per input frame, in [0, 1]: the attention mass of the time column at that frame (linearly interpolated
- * between column centres, held constant beyond the first and last), divided by the largest column mass, so 1 marks
- * the most attended part of the utterance and 0 a part the network ignored.
+ * between column centres, held constant beyond the first and last) relative to the share every column would get under
+ * uniform pooling (the paper's lambda = 0), capped at 1. So 1 marks a frame the network attends to at least as much as
+ * an average frame, and values near 0 the frames it ignores (silence, in the paper's Fig. 4). Scaling by the uniform
+ * share rather than by the peak keeps the score comparable between utterances: an utterance that is all speech scores
+ * near 1 throughout instead of having its one most attended syllable at 1 and the rest low.
  */
 export function activityFromAttention(attention: AttentionMap, geometry: TimeGeometry, frames: number): Float32Array {
   const { freq, time, data } = attention;
   const columns = new Float64Array(time);
   for (let f = 0; f < freq; f++) for (let j = 0; j < time; j++) columns[j] += data[f * time + j];
-  let peak = 0;
-  for (const mass of columns) peak = Math.max(peak, mass);
   const scores = new Float32Array(frames);
-  if (peak <= 0) return scores;
   for (let t = 0; t < frames; t++) {
     const position = Math.min(Math.max((t - geometry.offset) / geometry.stride, 0), time - 1);
     const left = Math.floor(position);
     const right = Math.min(left + 1, time - 1);
     const w = position - left;
-    scores[t] = ((1 - w) * columns[left] + w * columns[right]) / peak;
+    scores[t] = Math.min(1, ((1 - w) * columns[left] + w * columns[right]) * time);
   }
   return scores;
 }

@@ -23,7 +23,7 @@ export interface StreamFormat {
 
 export interface StreamOptions {
   vad?: Partial<SegmenterOptions>;
-  /** Interim emotion estimates every this many ms of speech while an utterance goes on; 0 (default) is off. */
+  /** Interim emotion estimates every this many ms while an utterance's speech goes on; 0 (default) is off. */
   interimMs?: number;
   /** NaN/Infinity in float input: 'error' (default) rejects the chunk with an error event, 'zero' replaces them. */
   nonFinite?: NonFinitePolicy;
@@ -214,7 +214,8 @@ export class EmotionStream {
   private interim(): void {
     const interimMs = this.options.interimMs;
     const start = this.segmenter.utteranceStart;
-    if (!interimMs || !this.current || start === undefined || this.position - this.current.lastInterim < interimMs * MS) return;
+    if (!interimMs || !this.current || start === undefined || !this.segmenter.speaking) return;
+    if (this.position - this.current.lastInterim < interimMs * MS) return;
     this.current.lastInterim = this.position;
     this.score(this.current.id, start, this.position, false);
   }

@@ -31,9 +31,10 @@ export interface ServerOptions {
 /**
  * The WebSocket ingress: the project's own protocol on /stream (JSON `start`, binary audio, JSON events back, `stop`)
  * and a Twilio Media Streams endpoint on /twilio (base64 mu-law 8 kHz; events go to the server's 'event' listeners,
- * since Twilio accepts no other messages). Every event of every stream is also emitted as 'event'.
+ * since Twilio accepts no other messages). Every event of every stream is also emitted as 'event'; 'connection' and
+ * 'closed' give the stream id when a stream opens and when it has finished (its last events emitted).
  */
-export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connection: [string] }> {
+export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connection: [string]; closed: [string] }> {
   private readonly wss: WebSocketServer;
   private readonly active = new Set<Connection>();
   private closing?: Promise<void>;
@@ -110,6 +111,7 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
     if (this.streams >= this.options.maxStreams) return undefined;
     const stream = await this.options.plugin.openStream(format, { ...this.options.stream, ...(id ? { id } : {}) });
     stream.on('*', (e) => this.emit('event', e));
+    stream.events.subscribe({ complete: () => this.emit('closed', stream.id) });
     this.emit('connection', stream.id);
     return stream;
   }

@@ -64,8 +64,9 @@ export class UtteranceSegmenter {
     return this.options;
   }
 
-  get inUtterance(): boolean {
-    return this.state.kind === 'speech' || this.state.kind === 'trailing';
+  /** In an utterance and hearing speech (not in the silence that may end it). */
+  get speaking(): boolean {
+    return this.state.kind === 'speech';
   }
 
   /** Start of the utterance in progress, if any. */
