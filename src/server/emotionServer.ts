@@ -7,7 +7,8 @@ import type { EmotionPlugin } from '../plugin/emotionPlugin.js';
 import type { EmotionStream, StreamFormat, StreamOptions } from '../plugin/emotionStream.js';
 import { EVENT_VERSION, type PluginEvent } from '../plugin/events.js';
 import { CLOSE } from './closeCodes.js';
-import { ProtocolError, parseClientMessage, parseTwilioMessage } from './messages.js';
+import { ProtocolError, parseClientMessage, parseTwilioMessage, parseWebRtcMessage } from './messages.js';
+import { WEBRTC_RATE, WebRtcPeer } from './webrtcPeer.js';
 
 export interface ServerOptions {
   plugin: EmotionPlugin;
@@ -29,9 +30,10 @@ export interface ServerOptions {
 }
 
 /**
- * The WebSocket ingress: the project's own protocol on /stream (JSON `start`, binary audio, JSON events back, `stop`)
- * and a Twilio Media Streams endpoint on /twilio (base64 mu-law 8 kHz; events go to the server's 'event' listeners,
- * since Twilio accepts no other messages). Every event of every stream is also emitted as 'event'; 'connection' and
+ * The WebSocket ingress: the project's own protocol on /stream (JSON `start`, binary audio, JSON events back, `stop`),
+ * a Twilio Media Streams endpoint on /twilio (base64 mu-law 8 kHz; events go to the server's 'event' listeners,
+ * since Twilio accepts no other messages), and WebRTC signalling on /webrtc (the audio arrives over the peer
+ * connection; events go back on the socket and on the client's data channel). Every event of every stream is also emitted as 'event'; 'connection' and
  * 'closed' give the stream id when a stream opens and when it has finished (its last events emitted).
  */
 export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connection: [string]; closed: [string] }> {
@@ -93,14 +95,15 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (this.closing) return refuse(503, 'Service Unavailable');
-    if (url.pathname !== '/stream' && url.pathname !== '/twilio') return refuse(404, 'Not Found');
+    const kind = ({ '/stream': 'native', '/twilio': 'twilio', '/webrtc': 'webrtc' } as const)[url.pathname as '/stream'];
+    if (!kind) return refuse(404, 'Not Found');
     const token = this.options.authToken;
     if (token !== undefined) {
       const given = url.searchParams.get('token') ?? request.headers.authorization?.replace(/^Bearer\s+/i, '');
       if (given !== token) return refuse(401, 'Unauthorized');
     }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new Connection(this, ws, url.pathname === '/twilio' ? 'twilio' : 'native');
+      const connection = new Connection(this, ws, kind);
       this.active.add(connection);
       ws.on('close', () => this.active.delete(connection));
     });
@@ -133,7 +136,7 @@ class Connection {
   constructor(
     private readonly server: EmotionServer,
     private readonly ws: WebSocket,
-    private readonly kind: 'native' | 'twilio',
+    private readonly kind: 'native' | 'twilio' | 'webrtc',
   ) {
     this.arm(server.options.startTimeoutMs, 'no start message');
     ws.on('message', (data, isBinary) => this.enqueue(data, isBinary));
@@ -155,6 +158,7 @@ class Connection {
     this.arm(this.server.options.idleTimeoutMs, 'idle');
     try {
       if (this.kind === 'twilio') return await this.twilio(data, isBinary);
+      if (this.kind === 'webrtc') return await this.webrtc(data, isBinary);
       if (isBinary) {
         if (!this.stream) throw new ProtocolError('AUDIO_BEFORE_START', 'binary audio arrived before the start message', CLOSE.PROTOCOL_ERROR);
         return await this.stream.push(toBytes(data));
@@ -177,13 +181,45 @@ class Connection {
     } else if (message.event === 'stop') await this.finish(CLOSE.NORMAL, 'stopped');
   }
 
+  private peer?: WebRtcPeer;
+  private peerStreamId?: string;
+
+  private async webrtc(data: RawData, isBinary: boolean): Promise<void> {
+    if (isBinary) throw new ProtocolError('UNEXPECTED_BINARY', 'WebRTC signalling is JSON text; audio travels over the peer connection', CLOSE.UNSUPPORTED_DATA);
+    const message = parseWebRtcMessage(data.toString());
+    if (message.type === 'stop') return this.finish(CLOSE.NORMAL, 'stopped');
+    if (message.type === 'candidate') {
+      if (!this.peer) throw new ProtocolError('CANDIDATE_BEFORE_OFFER', 'an ICE candidate arrived before the offer', CLOSE.PROTOCOL_ERROR);
+      return this.peer.addCandidate(message.candidate);
+    }
+    if (this.peer) throw new ProtocolError('ALREADY_STARTED', 'the call already has an offer', CLOSE.PROTOCOL_ERROR);
+    this.peerStreamId = message.streamId;
+    this.peer = new WebRtcPeer({
+      // Audio frames join the message chain, so the stream opens (on the first frame) before any push.
+      onAudio: (audio) => (this.chain = this.chain.then(() => this.webrtcAudio(audio))),
+      onClosed: () => void this.finish(CLOSE.NORMAL, 'peer connection closed'),
+    });
+    this.send({ type: 'answer', sdp: await this.peer.answer(message.sdp) });
+  }
+
+  private async webrtcAudio(samples: Float32Array): Promise<void> {
+    if (this.finishing) return;
+    this.arm(this.server.options.idleTimeoutMs, 'idle');
+    try {
+      if (!this.stream) await this.start({ sampleRate: WEBRTC_RATE, channels: 1 }, this.peerStreamId);
+      await this.stream!.push(samples);
+    } catch (err) {
+      this.reject(err);
+    }
+  }
+
   private async start(format: StreamFormat, id?: string): Promise<void> {
     if (this.stream || this.starting) throw new ProtocolError('ALREADY_STARTED', 'the stream has already started', CLOSE.PROTOCOL_ERROR);
     this.starting = true;
     const stream = await this.server.openStream(format, id);
     if (!stream) throw new ProtocolError('TOO_MANY_STREAMS', `the server is at its limit of ${this.server.options.maxStreams} streams`, CLOSE.TRY_AGAIN_LATER);
     this.stream = stream;
-    if (this.kind === 'native') {
+    if (this.kind !== 'twilio') {
       this.send({ type: 'started', streamId: stream.id });
       stream.on('*', (event) => this.send(event));
     }
@@ -197,7 +233,9 @@ class Connection {
     const limit = this.server.options.maxBufferedBytes;
     if (buffered > limit) return void this.finish(CLOSE.POLICY_VIOLATION, 'client is not reading its events');
     if (buffered > limit / 2 && event.type === 'emotion' && !(event as { final?: boolean }).final) return;
-    this.ws.send(JSON.stringify(event));
+    const text = JSON.stringify(event);
+    this.ws.send(text);
+    this.peer?.send(text);
   }
 
   /** A bad message: an error event to the client (native protocol) and to the server's listeners, and a close with
@@ -205,7 +243,7 @@ class Connection {
   private reject(err: unknown): void {
     const e = err instanceof ProtocolError ? err : new ProtocolError('INTERNAL', String((err as Error)?.message ?? err), CLOSE.POLICY_VIOLATION);
     const event: PluginEvent = { version: EVENT_VERSION, streamId: this.stream?.id ?? '', type: 'error', code: e.code, message: e.message, fatal: e.closeCode !== undefined };
-    if (this.kind === 'native') this.send(event);
+    if (this.kind !== 'twilio') this.send(event);
     this.server.emit('event', event);
     if (e.closeCode !== undefined) void this.finish(e.closeCode, e.code);
   }
@@ -220,7 +258,8 @@ class Connection {
     this.finishing ??= (async () => {
       clearTimeout(this.timer);
       await this.stream?.close();
-      if (this.kind === 'native' && this.stream) this.send({ type: 'stopped', streamId: this.stream.id });
+      if (this.kind !== 'twilio' && this.stream) this.send({ type: 'stopped', streamId: this.stream.id });
+      this.peer?.close();
       if (this.ws.readyState === this.ws.OPEN) this.ws.close(code, reason.slice(0, 120));
     })();
     return this.finishing;

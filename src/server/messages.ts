@@ -92,3 +92,30 @@ export function parseTwilioMessage(text: string): TwilioMessage {
       throw new ProtocolError('UNKNOWN_MESSAGE', `unknown Twilio event ${JSON.stringify(m.event)}`);
   }
 }
+
+export interface IceCandidateInit {
+  candidate?: string;
+  sdpMid?: string | null;
+  sdpMLineIndex?: number | null;
+}
+
+export type WebRtcMessage = { type: 'offer'; sdp: string; streamId?: string } | { type: 'candidate'; candidate: IceCandidateInit } | { type: 'stop' };
+
+/** WebRTC signalling on /webrtc: {"type":"offer","sdp":"..."} (answered with {"type":"answer","sdp":"..."}), optional
+ *  {"type":"candidate","candidate":{...}} messages, and {"type":"stop"}. */
+export function parseWebRtcMessage(text: string): WebRtcMessage {
+  const m = parseJson(text);
+  if (m.type === 'stop') return { type: 'stop' };
+  if (m.type === 'offer') {
+    if (typeof m.sdp !== 'string' || !m.sdp.startsWith('v=0')) throw new ProtocolError('BAD_OFFER', 'offer.sdp must be an SDP text', CLOSE.POLICY_VIOLATION);
+    if (m.streamId !== undefined && (typeof m.streamId !== 'string' || m.streamId.length === 0 || m.streamId.length > 128)) {
+      throw new ProtocolError('BAD_OFFER', 'streamId must be a string of 1 to 128 characters', CLOSE.POLICY_VIOLATION);
+    }
+    return { type: 'offer', sdp: m.sdp, streamId: m.streamId as string | undefined };
+  }
+  if (m.type === 'candidate') {
+    if (typeof m.candidate !== 'object' || m.candidate === null) throw new ProtocolError('BAD_CANDIDATE', 'candidate must be an RTCIceCandidateInit object');
+    return { type: 'candidate', candidate: m.candidate as IceCandidateInit };
+  }
+  throw new ProtocolError('UNKNOWN_MESSAGE', `unknown message type ${JSON.stringify(m.type)}: expected offer, candidate or stop`);
+}
