@@ -1,16 +1,8 @@
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../packageRoot.js';
 import { ModelError } from './errors.js';
 import { EmotionModel, type EmotionModelOptions } from './emotionModel.js';
-
-/** The package's root: the nearest folder above this module with a package.json (src/ and dist/src/ alike). */
-function packageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return dir;
-}
 
 /** The model shipped in models/, used when no other is named. */
 export const DEFAULT_MODEL_PATH = join(packageRoot(), 'models', 'ser-default.onnx');

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { createServer as createHttpServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -8,7 +8,7 @@ import type { EmotionStream, StreamFormat, StreamOptions } from '../plugin/emoti
 import { EVENT_VERSION, type PluginEvent } from '../plugin/events.js';
 import { CLOSE } from './closeCodes.js';
 import { ProtocolError, parseClientMessage, parseTwilioMessage, parseWebRtcMessage } from './messages.js';
-import { WEBRTC_RATE, WebRtcPeer } from './webrtcPeer.js';
+import type { WebRtcPeer } from './webrtcPeer.js';
 
 export interface ServerOptions {
   plugin: EmotionPlugin;
@@ -27,6 +27,8 @@ export interface ServerOptions {
   /** Events waiting in a socket's send buffer beyond this are a client that does not read: it is closed (1 MiB). */
   maxBufferedBytes?: number;
   stream?: StreamOptions;
+  /** Answers plain HTTP requests (a page that uses the server, say); by default they get 426 Upgrade Required. */
+  onRequest?: (request: IncomingMessage, response: ServerResponse) => void;
 }
 
 /**
@@ -40,7 +42,7 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
   private readonly wss: WebSocketServer;
   private readonly active = new Set<Connection>();
   private closing?: Promise<void>;
-  readonly options: Required<Omit<ServerOptions, 'authToken' | 'stream'>> & Pick<ServerOptions, 'authToken' | 'stream'>;
+  readonly options: Required<Omit<ServerOptions, 'authToken' | 'stream' | 'onRequest'>> & Pick<ServerOptions, 'authToken' | 'stream'>;
 
   private constructor(
     private readonly http: Server,
@@ -62,7 +64,8 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
   }
 
   static async listen(options: ServerOptions): Promise<EmotionServer> {
-    const server = new EmotionServer(createHttpServer((_, res) => res.writeHead(426).end('WebSocket only: /stream or /twilio\n')), options);
+    const plain = options.onRequest ?? ((_, res) => res.writeHead(426).end('WebSocket only: /stream, /twilio or /webrtc\n'));
+    const server = new EmotionServer(createHttpServer(plain), options);
     await new Promise<void>((resolve, reject) => {
       server.http.once('error', reject);
       server.http.listen(server.options.port, server.options.host, resolve);
@@ -194,6 +197,9 @@ class Connection {
     }
     if (this.peer) throw new ProtocolError('ALREADY_STARTED', 'the call already has an offer', CLOSE.PROTOCOL_ERROR);
     this.peerStreamId = message.streamId;
+    // node-webrtc is loaded on the first WebRTC call only: its native threads outlive their peer connections and
+    // can crash the process at exit, which servers that never take WebRTC calls need not risk.
+    const { WebRtcPeer } = await import('./webrtcPeer.js');
     this.peer = new WebRtcPeer({
       // Audio frames join the message chain, so the stream opens (on the first frame) before any push.
       onAudio: (audio) => (this.chain = this.chain.then(() => this.webrtcAudio(audio))),
@@ -206,7 +212,7 @@ class Connection {
     if (this.finishing) return;
     this.arm(this.server.options.idleTimeoutMs, 'idle');
     try {
-      if (!this.stream) await this.start({ sampleRate: WEBRTC_RATE, channels: 1 }, this.peerStreamId);
+      if (!this.stream) await this.start({ sampleRate: this.peer!.sampleRate, channels: 1 }, this.peerStreamId);
       await this.stream!.push(samples);
     } catch (err) {
       this.reject(err);

@@ -4,10 +4,10 @@ import { StreamingResampler } from '../stream/resampler.js';
 import type { IceCandidateInit } from './messages.js';
 
 /** The rate of the audio handed on: WebRTC's own (Opus decodes to 48 kHz). */
-export const WEBRTC_RATE = 48000;
+const WEBRTC_RATE = 48000;
 
 export interface WebRtcPeerHandlers {
-  /** Received audio, mono at WEBRTC_RATE, in order. */
+  /** Received audio, mono at the peer's sampleRate (48 kHz), in order. */
   onAudio: (samples: Float32Array) => void;
   /** The connection failed or was closed by the remote side. */
   onClosed: () => void;
@@ -19,6 +19,7 @@ export interface WebRtcPeerHandlers {
  * client opens. Signalling (the offer, the answer, ICE candidates) travels over the WebSocket server.
  */
 export class WebRtcPeer {
+  readonly sampleRate = WEBRTC_RATE;
   private readonly pc = new wrtc.RTCPeerConnection();
   private sink?: { stop(): void };
   private channel?: { readyState: string; send(data: string): void };
