@@ -5,8 +5,10 @@ Usage:
   python3 -m ser_training.experiments report [--out ../docs/results.md]
   python3 -m ser_training.experiments list
 
-Runs go to training/runs/NAME/seed<S>/fold<K>/ (checkpoints, log, result.json); rerunning resumes. Features come
-from `npx ser features ../shared/data/manifest.csv --out cache/features` (run in the repository root).
+Runs go to training/runs/NAME/seed<S>/fold<K>/ (checkpoints and log, not kept in git); rerunning resumes. Each
+finished fold's result (figures, per-utterance predictions, wall time) is copied to
+training/results/NAME/seed<S>/fold<K>.json, which is kept, and `report` reads those. Features come from
+`npx ser features ../shared/data/manifest.csv --out cache/features` (run in the repository root).
 """
 
 import argparse
@@ -20,6 +22,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = ROOT / "training" / "runs"
+RESULTS = ROOT / "training" / "results"
 FEATURES = ROOT / "cache" / "features"
 MANIFEST = ROOT.parent / "shared" / "data" / "manifest.csv"
 
@@ -42,7 +45,8 @@ def run(name: str, folds: list[int], seeds: list[int], stop_after: int, threads:
     for seed in seeds:
         for fold in folds:
             out = RUNS / name / f"seed{seed}" / f"fold{fold}"
-            if (out / "result.json").exists():
+            kept = RESULTS / name / f"seed{seed}" / f"fold{fold}.json"
+            if kept.exists():
                 continue
             out.mkdir(parents=True, exist_ok=True)
             common = ["--features", str(FEATURES), "--manifest", str(MANIFEST), "--out", str(out), "--test-fold", str(fold)]
@@ -59,16 +63,19 @@ def run(name: str, folds: list[int], seeds: list[int], stop_after: int, threads:
             if "svm" not in overrides:  # the SVM writes its own
                 with open(out / "wall_seconds", "a") as f:
                     f.write(f"{time.time() - started:.0f}\n")
+            if (out / "result.json").exists():
+                keep(out, kept)
+
+
+def keep(out: Path, kept: Path) -> None:
+    result = json.loads((out / "result.json").read_text())
+    result["wall_seconds"] = sum(float(x) for x in (out / "wall_seconds").read_text().split())
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(json.dumps(result))
 
 
 def load_results(name: str) -> list[dict]:
-    results = []
-    for file in sorted((RUNS / name).glob("seed*/fold*/result.json")):
-        result = json.loads(file.read_text())
-        wall = file.parent / "wall_seconds"
-        result["wall_seconds"] = sum(float(x) for x in wall.read_text().split()) if wall.exists() else float("nan")
-        results.append(result)
-    return results
+    return [json.loads(f.read_text()) for f in sorted((RESULTS / name).glob("seed*/fold*.json"))]
 
 
 def pooled(results: list[dict], channel: str) -> dict:
@@ -132,7 +139,8 @@ def report(out: Path) -> None:
         folds_done = len(results)
         epochs = sorted({r["config"]["epochs"] for r in results if r["config"]["epochs"]}) or ["-"]
         if not wide:
-            lines.append(f"| {description} | {folds_done} folds done | {epochs} | incomplete | | | | | | |")
+            done = ", ".join(f"fold {r['test_fold']}: {100 * r['wideband']['ua']:.1f} / {100 * r['telephone']['ua']:.1f}" for r in results)
+            lines.append(f"| {description} | incomplete | {'/'.join(map(str, epochs))} | {folds_done} of 5 folds (UA wideband / telephone): {done} | | | | | | |")
             continue
         corpus = " / ".join(fmt([s["corpora"][c]["ua"] for s in wide]) for c in ("emodb", "ravdess", "savee"))
         fold_ua = [u for s in wide for u in s["fold_ua"]]
@@ -163,11 +171,17 @@ def main() -> None:
     p = sub.add_parser("report")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "results.md")
     sub.add_parser("list")
+    sub.add_parser("collect", help="copy finished folds from runs/ to results/ (for runs started by hand)")
     args = parser.parse_args()
     if args.command == "run":
         run(args.name, [int(f) for f in args.folds.split(",")], [int(s) for s in args.seeds.split(",")], args.stop_after, args.threads)
     elif args.command == "report":
         report(args.out)
+    elif args.command == "collect":
+        for result in sorted(RUNS.glob("*/seed*/fold*/result.json")):
+            name, seed, fold = result.parts[-4:-1]
+            if name in EXPERIMENTS and (result.parent / "wall_seconds").exists():
+                keep(result.parent, RESULTS / name / seed / f"{fold}.json")
     else:
         for name, (description, overrides) in EXPERIMENTS.items():
             print(f"{name}: {description} {overrides}")
