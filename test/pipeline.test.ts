@@ -99,6 +99,9 @@ t.test('the live pipeline', { skip: model ? false : 'no model: needs models/ser-
     const errors = badEvents.filter((e) => e.type === 'error');
     t.equal(errors.length, 1);
     t.match(errors[0], { code: 'BAD_AUDIO', fatal: false, message: /NaN/ });
+    const odd = await plugin.openStream({ sampleRate: 8000 });
+    const oddEvents = await collect(odd, [[0.1, 0.2] as unknown as Float32Array, 'noise' as unknown as Float32Array]);
+    t.match(oddEvents, [{ code: 'BAD_AUDIO', message: /Array\]/ }, { code: 'BAD_AUDIO', message: /String/ }], 'what is not audio is named');
     t.equal(finals(badEvents).length, ends(badEvents).length, 'every utterance of the damaged stream is still scored');
   });
 

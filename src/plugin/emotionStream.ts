@@ -100,7 +100,11 @@ export class EmotionStream {
       this.error('STREAM_CLOSED', 'audio pushed after close(); it was ignored', false);
       return Promise.resolve();
     }
-    const samples = audio.length / (audio instanceof Uint8Array ? 1 : this.channels);
+    if (!(audio instanceof Uint8Array || audio instanceof Int16Array || audio instanceof Float32Array)) {
+      this.error('BAD_AUDIO', `push() takes a Uint8Array, Int16Array or Float32Array, not ${Object.prototype.toString.call(audio)}`, false);
+      return Promise.resolve();
+    }
+    const samples = audio.length / (audio instanceof Uint8Array ? this.decoder.frameBytes : this.channels);
     if ((this.backlog + samples) / this.format.sampleRate > this.options.maxBacklogMs / 1000) {
       this.error('INPUT_BACKLOG', `processing is over ${this.options.maxBacklogMs} ms behind; a chunk of ${audio.length} values was dropped`, false);
       return Promise.resolve();
