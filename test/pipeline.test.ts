@@ -6,7 +6,7 @@ import type { EmotionStream } from '../src/plugin/emotionStream.js';
 import type { EmotionEvent, PluginEvent, SpeechEndEvent } from '../src/plugin/events.js';
 import { decodeAudioFile } from '../src/stream/audioFile.js';
 import { resampleAll } from '../src/stream/resampler.js';
-import { noise, prng } from './helpers/signals.js';
+import { noise, randomChunks } from './helpers/signals.js';
 import { SHARED_DATA, noSharedData, readManifest } from './helpers/sharedData.js';
 import { testModelPath } from './helpers/testModel.js';
 
@@ -33,17 +33,6 @@ async function collect(stream: EmotionStream, chunks: Iterable<Int16Array | Floa
   for (const c of chunks) await stream.push(c);
   await stream.close();
   return events;
-}
-
-function randomChunks<T extends { length: number; subarray(a: number, b: number): T }>(x: T, seed: number, max: number): T[] {
-  const r = prng(seed);
-  const out: T[] = [];
-  for (let i = 0; i < x.length; ) {
-    const n = 1 + Math.floor(r() * max);
-    out.push(x.subarray(i, i + n));
-    i += n;
-  }
-  return out;
 }
 
 const ends = (events: PluginEvent[]) => events.filter((e): e is SpeechEndEvent => e.type === 'speech_end');
