@@ -15,7 +15,8 @@ def save_checkpoint(path: Path, model: AttentionFCN, **info) -> None:
 
 
 def load_checkpoint(path: Path) -> tuple[AttentionFCN, dict]:
-    data = torch.load(Path(path), map_location="cpu")
+    # Our own files hold plain Python and numpy values beside the tensors (metrics, configs): not weights only.
+    data = torch.load(Path(path), map_location="cpu", weights_only=False)
     model = AttentionFCN(ModelConfig.from_dict(data.pop("config")))
     model.load_state_dict(data.pop("state_dict"))
     return model, data

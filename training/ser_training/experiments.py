@@ -1,7 +1,7 @@
 """The experiment grid of the paper's Fig. 1 and Tables I and II on this project's corpora, and its report.
 
 Usage:
-  python3 -m ser_training.experiments run NAME [--folds 1,2,3,4,5] [--seeds 1,2,3] [--stop-after N]
+  python3 -m ser_training.experiments run NAME [--folds 1,2,3,4,5,all] [--seeds 1,2,3] [--stop-after N] [--device D]
   python3 -m ser_training.experiments report [--out ../docs/results.md]
   python3 -m ser_training.experiments list
 
@@ -13,6 +13,7 @@ training/results/NAME/seed<S>/fold<K>.json, which is kept, and `report` reads th
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -23,8 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 RUNS = ROOT / "training" / "runs"
 RESULTS = ROOT / "training" / "results"
-FEATURES = ROOT / "cache" / "features"
-MANIFEST = ROOT.parent / "shared" / "data" / "manifest.csv"
+FEATURES = Path(os.environ.get("SER_FEATURES", ROOT / "cache" / "features"))
+MANIFEST = Path(os.environ.get("SER_MANIFEST", ROOT.parent / "shared" / "data" / "manifest.csv"))
 
 # name -> (what it tests, TrainConfig overrides, or for the SVM its command-line flags)
 EXPERIMENTS = {
@@ -37,38 +38,49 @@ EXPERIMENTS = {
     "segments-alexnet-bn": ("3. the paper's baseline: 2 s segments, posteriors averaged (AlexNet + BN)", {"norm": "batch", "segment_frames": 200}),
     "lambda0-alexnet-bn": ("4. lambda = 0: uniform pooling (AlexNet + BN)", {"norm": "batch", "attention_lambda": 0.0}),
     "lambda1-alexnet-bn": ("4. lambda = 1 (AlexNet + BN)", {"norm": "batch", "attention_lambda": 1.0}),
+    "fcn-alexnet-bn-warp": ("5. AlexNet + BN, speed and vocal-tract warping (+-10 %), 60 epochs", {"norm": "batch", "warp": 0.1, "epochs": 60}),
+    "fcn-alexnet-bn-mixwarp": ("5. AlexNet + BN, warping and mixup (alpha 0.4), 60 epochs", {"norm": "batch", "warp": 0.1, "mixup": 0.4, "epochs": 60}),
+    "fcn-squeezenet-imagenet-mixwarp": ("5. SqueezeNet 1.1 ImageNet init, warping and mixup, 60 epochs", {"encoder": "squeezenet1_1", "pretrained": "imagenet", "warp": 0.1, "mixup": 0.4, "epochs": 60}),
 }
 
 
-def run(name: str, folds: list[int], seeds: list[int], stop_after: int, threads: int) -> None:
+def run_one(name: str, seed: int, fold: int | str, stop_after: int = 0, threads: int = 2, device: str = "auto") -> None:
+    """One fold of one seed (fold 'all': the model trained on every speaker, kept as all.json + its checkpoint)."""
     overrides = EXPERIMENTS[name][1]
+    part = f"fold{fold}" if fold != "all" else "all"
+    out = RUNS / name / f"seed{seed}" / part
+    kept = RESULTS / name / f"seed{seed}" / f"{part}.json"
+    if kept.exists():
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    where = ["--all"] if fold == "all" else ["--test-fold", str(fold)]
+    common = ["--features", str(FEATURES), "--manifest", str(MANIFEST), "--out", str(out), *where]
+    if "svm" in overrides:
+        command = [sys.executable, "-m", "ser_training.baseline_svm", *common, *overrides["svm"]]
+    else:
+        command = [sys.executable, "-m", "ser_training.train", *common, "--seed", str(seed), "--threads", str(threads),
+                   "--stop-after", str(stop_after), "--device", device]  # fmt: skip
+        for key, value in overrides.items():
+            command += [f"--{key.replace('_', '-')}", str(value)]
+    started = time.time()
+    with open(out / "train.log", "a") as log:
+        subprocess.run(command, cwd=ROOT / "training", stdout=log, stderr=subprocess.STDOUT, check=True)
+    if "svm" not in overrides:  # the SVM writes its own
+        with open(out / "wall_seconds", "a") as f:
+            f.write(f"{time.time() - started:.0f}\n")
+    for written in ("result.json", "final.json"):
+        if (out / written).exists():
+            keep(out, kept, written)
+
+
+def run(name: str, folds: list[int], seeds: list[int], stop_after: int, threads: int, device: str) -> None:
     for seed in seeds:
         for fold in folds:
-            out = RUNS / name / f"seed{seed}" / f"fold{fold}"
-            kept = RESULTS / name / f"seed{seed}" / f"fold{fold}.json"
-            if kept.exists():
-                continue
-            out.mkdir(parents=True, exist_ok=True)
-            common = ["--features", str(FEATURES), "--manifest", str(MANIFEST), "--out", str(out), "--test-fold", str(fold)]
-            if "svm" in overrides:
-                command = [sys.executable, "-m", "ser_training.baseline_svm", *common, *overrides["svm"]]
-            else:
-                command = [sys.executable, "-m", "ser_training.train", *common, "--seed", str(seed), "--threads", str(threads),
-                           "--stop-after", str(stop_after)]  # fmt: skip
-                for key, value in overrides.items():
-                    command += [f"--{key.replace('_', '-')}", str(value)]
-            started = time.time()
-            with open(out / "train.log", "a") as log:
-                subprocess.run(command, cwd=ROOT / "training", stdout=log, stderr=subprocess.STDOUT, check=True)
-            if "svm" not in overrides:  # the SVM writes its own
-                with open(out / "wall_seconds", "a") as f:
-                    f.write(f"{time.time() - started:.0f}\n")
-            if (out / "result.json").exists():
-                keep(out, kept)
+            run_one(name, seed, fold, stop_after, threads, device)
 
 
-def keep(out: Path, kept: Path) -> None:
-    result = json.loads((out / "result.json").read_text())
+def keep(out: Path, kept: Path, written: str = "result.json") -> None:
+    result = json.loads((out / written).read_text())
     result["wall_seconds"] = sum(float(x) for x in (out / "wall_seconds").read_text().split())
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_text(json.dumps(result))
@@ -164,17 +176,19 @@ def main() -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run")
     r.add_argument("name", choices=sorted(EXPERIMENTS))
-    r.add_argument("--folds", default="1,2,3,4,5")
+    r.add_argument("--folds", default="1,2,3,4,5", help="test folds; 'all' trains on every speaker (a shipped model)")
     r.add_argument("--seeds", default="1")
     r.add_argument("--stop-after", type=int, default=0)
     r.add_argument("--threads", type=int, default=2)
+    r.add_argument("--device", default="auto", help="'auto' (CUDA where there is one), 'cpu' or 'cuda'")
     p = sub.add_parser("report")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "results.md")
     sub.add_parser("list")
     sub.add_parser("collect", help="copy finished folds from runs/ to results/ (for runs started by hand)")
     args = parser.parse_args()
     if args.command == "run":
-        run(args.name, [int(f) for f in args.folds.split(",")], [int(s) for s in args.seeds.split(",")], args.stop_after, args.threads)
+        folds = [f if f == "all" else int(f) for f in args.folds.split(",")]
+        run(args.name, folds, [int(s) for s in args.seeds.split(",")], args.stop_after, args.threads, args.device)
     elif args.command == "report":
         report(args.out)
     elif args.command == "collect":

@@ -10,6 +10,7 @@ RUN_DIR/result.json is written.
 import argparse
 import json
 import math
+import os
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -25,7 +26,9 @@ from .metrics import summarise
 from .model import DEFAULT_LABELS, AttentionFCN, ModelConfig
 from .pretrained import load_squeezenet1_1_imagenet, load_torchvision_alexnet
 
-SQUEEZENET_WEIGHTS = Path(__file__).resolve().parents[3] / "shared" / "weights" / "squeezenet1_1_imagenet"
+SQUEEZENET_WEIGHTS = Path(
+    os.environ.get("SER_SQUEEZENET_WEIGHTS", Path(__file__).resolve().parents[3] / "shared" / "weights" / "squeezenet1_1_imagenet")
+)
 
 
 @dataclass
@@ -43,6 +46,8 @@ class TrainConfig:
     max_frames: int = 400  # training crops (4 s): augmentation and speed; evaluation uses whole utterances
     telephone_prob: float = 0.5  # chance a training utterance is its telephone-channel copy
     spec_augment: bool = True
+    warp: float = 0.0  # > 0: time and frequency axes each stretched by a random factor within 1 +- warp
+    mixup: float = 0.0  # > 0: mixup (Zhang et al. 2018) with mixing weights drawn from Beta(mixup, mixup)
     segment_frames: int = 0  # > 0: the paper's baseline, fixed-length segments with posteriors averaged
     calm_as: str = ""  # RAVDESS 'calm': '' leaves it out, 'neutral' merges it
     seed: int = 1
@@ -76,6 +81,39 @@ def spec_augment(x: np.ndarray, mean: np.ndarray, rng: np.random.Generator) -> n
     return x
 
 
+def stretch(x: np.ndarray, positions: np.ndarray, axis: int) -> np.ndarray:
+    """x sampled at fractional positions along an axis, by linear interpolation."""
+    low = np.floor(positions).astype(int)
+    high = np.minimum(low + 1, x.shape[axis] - 1)
+    w = (positions - low).astype(np.float32)
+    if axis == 0:
+        return x[low] * (1 - w)[:, None] + x[high] * w[:, None]
+    return x[:, low] * (1 - w) + x[:, high] * w
+
+
+def warp(x: np.ndarray, amount: float, rng: np.random.Generator) -> np.ndarray:
+    """Speed and vocal-tract-length perturbation in the spectrogram domain: the time axis stretched by one random
+    factor in [1 - amount, 1 + amount] and the frequency axis by another (formants and pitch move up or down; bins
+    beyond the top repeat the last one)."""
+    time_factor, freq_factor = rng.uniform(1 - amount, 1 + amount, 2)
+    frames = max(1, round(x.shape[0] * time_factor))
+    x = stretch(x, np.linspace(0, x.shape[0] - 1, frames), axis=0)
+    return stretch(x, np.minimum(np.arange(BINS) / freq_factor, BINS - 1), axis=1)
+
+
+def mix(arrays: list[np.ndarray], labels: list[int], classes: int, alpha: float, rng: np.random.Generator):
+    """Mixup: each example blended with another of the batch, both cut to the shorter's length, and the targets
+    blended alike. Returns the arrays and soft targets [batch, classes]."""
+    lam = float(rng.beta(alpha, alpha))
+    partner = rng.permutation(len(arrays))
+    onehot = np.eye(classes, dtype=np.float32)[labels]
+    mixed = []
+    for a, b in zip(arrays, (arrays[j] for j in partner)):
+        n = min(a.shape[0], b.shape[0])
+        mixed.append(lam * a[:n] + (1 - lam) * b[:n])
+    return mixed, lam * onehot + (1 - lam) * onehot[partner]
+
+
 def batch_tensors(arrays: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
     lengths = [a.shape[0] for a in arrays]
     x = np.zeros((len(arrays), max(lengths), BINS), dtype=np.float32)
@@ -96,6 +134,7 @@ def predict(model: AttentionFCN, arrays: list[np.ndarray], segment_frames: int =
     """Class probabilities per utterance: whole utterances (sorted by length, masked batches), or with
     segment_frames the mean of the segments' probabilities (the paper's baseline)."""
     model.eval()
+    device = next(model.parameters()).device
     min_frames = model.min_frames()
     pad = lambda a: a if a.shape[0] >= min_frames else fix_length(a, min_frames)  # noqa: E731
     if segment_frames:
@@ -110,8 +149,9 @@ def predict(model: AttentionFCN, arrays: list[np.ndarray], segment_frames: int =
     probabilities = np.zeros((len(pieces), len(model.config.labels)), dtype=np.float64)
     for start in range(0, len(order), batch):
         idx = order[start : start + batch]
-        logits, _, _ = model(*batch_tensors([pieces[i] for i in idx]))
-        probabilities[idx] = torch.softmax(logits, 1).numpy()
+        features, lengths = batch_tensors([pieces[i] for i in idx])
+        logits, _, _ = model(features.to(device), lengths.to(device))
+        probabilities[idx] = torch.softmax(logits, 1).cpu().numpy()
     result = np.zeros((len(arrays), probabilities.shape[1]))
     np.add.at(result, owner, probabilities)
     return result / np.bincount(owner, minlength=len(arrays))[:, None]
@@ -155,6 +195,7 @@ def train(args) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)
+    device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else args.device.replace("auto", "cpu"))
     store = FeatureStore(args.features)
     items = select(read_manifest(args.manifest), DEFAULT_LABELS, config.calm_as or None)
     if args.all:
@@ -165,7 +206,7 @@ def train(args) -> None:
     else:
         train_items, val_items, test_items = split(items, args.test_fold)
     mean, std = feature_statistics([store.get(u) for u, _ in train_items])
-    model = build_model(config, mean, std)
+    model = build_model(config, mean, std).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(train_items) / config.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
@@ -176,6 +217,7 @@ def train(args) -> None:
     last = out / "last.pt"
     if last.exists():
         model, state = load_checkpoint(last)
+        model.to(device)
         optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
         optimizer.load_state_dict(state.pop("optimizer"))
         schedule = torch.optim.lr_scheduler.OneCycleLR(
@@ -199,11 +241,18 @@ def train(args) -> None:
                 u, label = train_items[i]
                 x = store.get(u, "telephone" if rng.random() < config.telephone_prob else "wideband")
                 x = fix_length(crop(x, config.segment_frames, rng), config.segment_frames) if config.segment_frames else crop(x, config.max_frames, rng)
+                x = warp(x, config.warp, rng) if config.warp else x
                 x = x if x.shape[0] >= model.min_frames() else fix_length(x, model.min_frames())
                 arrays.append(spec_augment(x, mean, rng) if config.spec_augment else x)
                 labels.append(label)
-            logits, _, _ = model(*batch_tensors(arrays))
-            loss = loss_fn(logits, torch.tensor(labels))
+            if config.mixup:
+                arrays, targets = mix(arrays, labels, len(DEFAULT_LABELS), config.mixup, rng)
+                target = torch.from_numpy(targets).to(device)
+            else:
+                target = torch.tensor(labels, device=device)
+            features, lengths = batch_tensors(arrays)
+            logits, _, _ = model(features.to(device), lengths.to(device))
+            loss = loss_fn(logits, target)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
@@ -224,8 +273,19 @@ def train(args) -> None:
 
     if state["epoch"] < config.epochs:
         print(f"stopped after epoch {state['epoch']} of {config.epochs}; rerun to resume", flush=True)
-    elif test_items and not (out / "result.json").exists():
+    elif not test_items:
+        summary = {
+            "config": asdict(config),
+            "best_epoch": state["best_epoch"],
+            "history": state["history"],
+            "train_speakers": sorted({u.speaker for u, _ in train_items}),
+            "validation_speakers": sorted({u.speaker for u, _ in val_items}),
+        }
+        (out / "final.json").write_text(json.dumps(summary))
+        print(f"all speakers: best epoch {state['best_epoch']}, validation UA {state['best_score']:.3f}", flush=True)
+    elif not (out / "result.json").exists():
         best, _ = load_checkpoint(out / "best.pt")
+        best.to(device)
         result = {
             "config": asdict(config),
             "test_fold": args.test_fold,
@@ -249,6 +309,7 @@ def main() -> None:
     where.add_argument("--test-fold", type=int, choices=(1, 2, 3, 4, 5))
     where.add_argument("--all", action="store_true", help="train on every speaker (the shipped model)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="auto", help="'auto' (CUDA where there is one), 'cpu' or 'cuda'")
     parser.add_argument("--stop-after", type=int, default=0, help="train at most this many epochs now, resume later")
     for name, field in TrainConfig.__dataclass_fields__.items():
         kind = field.type

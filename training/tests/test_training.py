@@ -16,7 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ser_training.data import read_manifest, select, split, validation_speakers  # noqa: E402
 from ser_training.metrics import summarise  # noqa: E402
 from ser_training.model import DEFAULT_LABELS  # noqa: E402
-from ser_training.train import segments, train  # noqa: E402
+from ser_training.train import mix, segments, train, warp  # noqa: E402
 
 
 def synthetic_corpus(root: Path) -> Path:
@@ -80,7 +80,8 @@ class TrainingTest(unittest.TestCase):
             root = Path(d)
             manifest = synthetic_corpus(root)
             args = dict(features=root / "features", manifest=manifest, out=root / "run", test_fold=1, all=False,
-                        threads=1, epochs=4, batch_size=8, lr=3e-3, max_frames=100, encoder="alexnet", norm="batch", seed=3)
+                        threads=1, device="cpu", epochs=4, batch_size=8, lr=3e-3, max_frames=100, encoder="alexnet",
+                        norm="batch", seed=3)  # fmt: skip
             train(SimpleNamespace(**args, stop_after=2))
             self.assertFalse((root / "run" / "result.json").exists(), "interrupted: no result yet")
             train(SimpleNamespace(**args, stop_after=0))  # resumes from last.pt after epoch 2
@@ -91,6 +92,19 @@ class TrainingTest(unittest.TestCase):
             self.assertEqual(result["wideband"]["n"], 2 * 4 * 3)
             self.assertGreater(result["wideband"]["ua"], 0.5, "separable synthetic classes are learnt")
             self.assertIn("telephone", result)
+
+    def test_all_speakers_run_with_warping_and_mixup(self):
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            args = dict(features=root / "features", manifest=synthetic_corpus(root), out=root / "final", test_fold=None,
+                        all=True, threads=1, device="cpu", epochs=3, batch_size=8, lr=3e-3, max_frames=100,
+                        encoder="alexnet", norm="batch", seed=4, warp=0.1, mixup=0.4, stop_after=0)  # fmt: skip
+            train(SimpleNamespace(**args))
+            summary = json.loads((root / "final" / "final.json").read_text())
+        self.assertEqual(summary["config"]["mixup"], 0.4)
+        self.assertEqual(len(summary["history"]), 3)
+        self.assertFalse(set(summary["validation_speakers"]) & set(summary["train_speakers"]))
+        self.assertEqual(len(summary["train_speakers"]) + len(summary["validation_speakers"]), 10, "every speaker")
 
     @unittest.skipUnless(importlib.util.find_spec("sklearn"), "scikit-learn is not installed (apt-get install python3-sklearn)")
     def test_svm_baseline_on_functionals(self):
@@ -104,6 +118,30 @@ class TrainingTest(unittest.TestCase):
         self.assertEqual(result["config"]["features"], 385)
         self.assertGreater(result["wideband"]["ua"], 0.9, "separable synthetic classes")
         self.assertEqual(len(result["telephone"]["predictions"]), 2 * 4 * 3)
+
+    def test_warp_stretches_time_and_moves_frequency(self):
+        x = np.zeros((100, 200), dtype=np.float32)
+        x[:, 50] = 1  # a tone at bin 50
+        rng = np.random.default_rng(0)
+        lengths, peaks = set(), set()
+        for _ in range(30):
+            y = warp(x, 0.1, rng)
+            self.assertEqual(y.shape[1], 200)
+            self.assertTrue(90 <= y.shape[0] <= 110)
+            lengths.add(y.shape[0])
+            peaks.add(int(y[0].argmax()))
+        self.assertGreater(len(lengths), 5)
+        self.assertTrue(peaks <= set(range(45, 56)) and len(peaks) > 3, peaks)
+
+    def test_mixup_blends_inputs_and_targets_alike(self):
+        rng = np.random.default_rng(1)
+        arrays = [np.full((n, 200), v, np.float32) for n, v in ((50, 0.0), (40, 1.0), (60, 2.0))]
+        mixed, targets = mix(arrays, [0, 1, 2], 4, 0.4, rng)
+        np.testing.assert_allclose(targets.sum(1), 1, rtol=1e-6)
+        for m, t in zip(mixed, targets):
+            self.assertAlmostEqual(float(m[0, 0]), float(t @ np.array([0.0, 1.0, 2.0, 0.0])), places=5)
+        for m, a in zip(mixed, arrays):
+            self.assertLessEqual(m.shape[0], a.shape[0], "cut to the shorter of each pair")
 
     def test_segments_cover_the_utterance(self):
         x = np.zeros((250, 200), dtype=np.float32)
