@@ -39,9 +39,53 @@ EXPERIMENTS = {
     "lambda0-alexnet-bn": ("4. lambda = 0: uniform pooling (AlexNet + BN)", {"norm": "batch", "attention_lambda": 0.0}),
     "lambda1-alexnet-bn": ("4. lambda = 1 (AlexNet + BN)", {"norm": "batch", "attention_lambda": 1.0}),
     "fcn-alexnet-bn-warp": ("5. AlexNet + BN, speed and vocal-tract warping (+-10 %), 60 epochs", {"norm": "batch", "warp": 0.1, "epochs": 60}),
-    "fcn-alexnet-bn-mixwarp": ("5. AlexNet + BN, warping and mixup (alpha 0.4), 60 epochs", {"norm": "batch", "warp": 0.1, "mixup": 0.4, "epochs": 60}),
+    "fcn-alexnet-bn-mixwarp": ("5. AlexNet + BN, warping and mixup (alpha 0.4)", {"norm": "batch", "warp": 0.1, "mixup": 0.4}),
     "fcn-squeezenet-imagenet-mixwarp": ("5. SqueezeNet 1.1 ImageNet init, warping and mixup, 60 epochs", {"encoder": "squeezenet1_1", "pretrained": "imagenet", "warp": 0.1, "mixup": 0.4, "epochs": 60}),
 }
+
+
+# name -> (what it tests, members as (experiment, seed)): probabilities averaged over members, fold by fold
+ENSEMBLES = {
+    "ensemble-mixwarp-x3": ("6. ensemble: mean of the three seeds of fcn-alexnet-bn-mixwarp", [("fcn-alexnet-bn-mixwarp", s) for s in (1, 2, 3)]),
+    "ensemble-shipped": (
+        "6. ensemble of fcn-alexnet-bn and fcn-alexnet-bn-mixwarp, seed 1 each: the shipped model's recipe",
+        [("fcn-alexnet-bn", 1), ("fcn-alexnet-bn-mixwarp", 1)],
+    ),
+    "ensemble-four": (
+        "6. ensemble of fcn-alexnet-bn (seed 1) and fcn-alexnet-bn-mixwarp (seeds 1-3)",
+        [("fcn-alexnet-bn", 1)] + [("fcn-alexnet-bn-mixwarp", s) for s in (1, 2, 3)],
+    ),
+}
+
+
+def ensemble_results(members: list[tuple[str, int]]) -> list[dict]:
+    """One result per test fold whose predictions are the members' mean probabilities (empty unless every member
+    has all five folds)."""
+    per_member = []
+    for name, seed in members:
+        files = sorted((RESULTS / name / f"seed{seed}").glob("fold*.json"))
+        if len(files) < 5:
+            return []
+        per_member.append([json.loads(f.read_text()) for f in files])
+    results = []
+    for folds in zip(*per_member):
+        merged = {"config": {"seed": 0, "epochs": 0}, "test_fold": folds[0]["test_fold"]}
+        merged["wall_seconds"] = sum(r["wall_seconds"] for r in folds)
+        merged.update({"machine": r["machine"] for r in folds if "machine" in r})
+        for channel in ("wideband", "telephone"):
+            by_path = [{p["path"]: p for p in r[channel]["predictions"]} for r in folds]
+            predictions = []
+            for path, first in by_path[0].items():
+                probabilities = np.mean([m[path]["probabilities"] for m in by_path], axis=0)
+                predictions.append({"path": path, "truth": first["truth"], "probabilities": probabilities.tolist()})
+            predicted = [int(np.argmax(p["probabilities"])) for p in predictions]
+            ua = summarise([p["truth"] for p in predictions], predicted, [""] * len(predicted), len(predictions[0]["probabilities"]))["ua"]
+            merged[channel] = {"predictions": predictions, "ua": ua}
+        results.append(merged)
+    return results
+
+
+from .metrics import summarise  # noqa: E402
 
 
 def run_one(name: str, seed: int, fold: int | str, stop_after: int = 0, threads: int = 2, device: str = "auto") -> None:
@@ -93,8 +137,6 @@ def load_results(name: str) -> list[dict]:
 def pooled(results: list[dict], channel: str) -> dict:
     """Cross-validation figures: each seed's five test folds pooled (every utterance scored once), then mean and
     spread over seeds; per-fold UA spread within a seed is reported too."""
-    from .metrics import summarise
-
     by_seed: dict[int, list[dict]] = {}
     for r in results:
         by_seed.setdefault(r["config"]["seed"], []).append(r)
@@ -136,14 +178,26 @@ def report(out: Path) -> None:
         "audio: input statistics come from the training speakers.",
         "",
         "Reproduce: `cd training && /usr/bin/python3 -m ser_training.experiments run NAME --seeds 1` per row, then",
-        "`... experiments report`.",
+        "`... experiments report`. Wall time is the sum over folds (and seeds) of each run's own time; on this",
+        "project's 2-core machine a 40-epoch AlexNet fold takes 15-20 minutes.",
+        "",
+        "† Some or all runs trained on an NVIDIA H100 with 16 runs sharing it (`training/gpu-grid.sh`, about 5 minutes a fold each),",
+        "from features of `ser_training.portable_frontend`, the numpy port of the front end (wideband identical to",
+        "`ser features` to 5e-7; telephone channel approximated with scipy's resampler). Checked on the TypeScript",
+        "front end's own features (`ser_training.evaluate`): seed 1's five fold models of fcn-alexnet-bn-mixwarp",
+        "give the same wideband UA (one fold 0.4 points lower, from the fp16 copy of its weights) and telephone UA",
+        "within 1.3 points.",
+        "",
+        "Ensemble rows (6.) average the class probabilities of the named runs' fold models, utterance by utterance. The",
+        "shipped recipe takes the first seed of each of its two recipes, not the best seeds.",
         "",
         "| experiment | seeds | epochs | UA wideband | WA wideband | UA telephone | WA telephone | UA per corpus (emodb / ravdess / savee) | fold UA range | wall time |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     details = []
-    for name, (description, _) in EXPERIMENTS.items():
-        results = load_results(name)
+    rows = [(name, description, load_results(name)) for name, (description, _) in EXPERIMENTS.items()]
+    rows += [(name, description, ensemble_results(members)) for name, (description, members) in ENSEMBLES.items()]
+    for name, description, results in rows:
         if not results:
             lines.append(f"| {description} | - | - | not run | | | | | | |")
             continue
@@ -158,6 +212,8 @@ def report(out: Path) -> None:
         fold_ua = [u for s in wide for u in s["fold_ua"]]
         minutes = sum(r["wall_seconds"] for r in results) / 60
         wall = f"{minutes / 60:.1f} h" if minutes >= 90 else f"{minutes:.0f} min"
+        if any("machine" in r for r in results):
+            wall += " †"
         lines.append(
             f"| {description} | {len(wide)} | {'/'.join(map(str, epochs))} | {fmt([s['ua'] for s in wide])} | {fmt([s['wa'] for s in wide])} | "
             f"{fmt([s['ua'] for s in tel])} | {fmt([s['wa'] for s in tel])} | {corpus} | {100 * min(fold_ua):.1f}-{100 * max(fold_ua):.1f} | {wall} |"

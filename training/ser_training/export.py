@@ -1,7 +1,9 @@
 """ONNX export of a trained AttentionFCN, with everything the runtime needs in the model's metadata_props.
 
-Usage: python3 -m ser_training.export CHECKPOINT OUT.onnx [--lrn plain|native] [--model-id ID] [--metadata-json FILE]
+Usage: python3 -m ser_training.export CHECKPOINT... OUT.onnx [--lrn plain|native] [--model-id ID] [--metadata-json FILE]
 (FILE: a JSON object of extra metadata entries, e.g. the cross-validation figures and the training data's licences.)
+Several checkpoints make one ensemble model: the mean of the members' probabilities and of their attention maps
+(members must share the encoder, so that their maps have the same cells).
 """
 
 import argparse
@@ -11,7 +13,9 @@ import time
 import warnings
 from pathlib import Path
 
+import numpy as np
 import onnx
+from onnx import numpy_helper
 import torch
 from torch import nn
 
@@ -47,15 +51,19 @@ class NativeLRN(nn.Module):
 
 class Exported(nn.Module):
     """The runtime's outputs: probabilities [batch, classes], attention [batch, F', T'] (zero past each utterance's
-    own width) and attention_lengths [batch], each utterance's T'."""
+    own width) and attention_lengths [batch], each utterance's T'; for an ensemble, the members' means."""
 
-    def __init__(self, model: AttentionFCN):
+    def __init__(self, models: list[AttentionFCN]):
         super().__init__()
-        self.model = model
+        self.members = nn.ModuleList(models)
 
     def forward(self, features: torch.Tensor, lengths: torch.Tensor):
-        logits, alpha, out_lengths = self.model(features, lengths)
-        return torch.softmax(logits, dim=1), alpha, out_lengths
+        probabilities, attention = [], []
+        for model in self.members:
+            logits, alpha, out_lengths = model(features, lengths)
+            probabilities.append(torch.softmax(logits, dim=1))
+            attention.append(alpha)
+        return torch.stack(probabilities).mean(0), torch.stack(attention).mean(0), out_lengths
 
 
 def use_native_lrn(model: nn.Module) -> None:
@@ -66,7 +74,17 @@ def use_native_lrn(model: nn.Module) -> None:
             use_native_lrn(child)
 
 
-def metadata(model: AttentionFCN, model_id: str, extra: dict) -> dict:
+def check_ensemble(models: list[AttentionFCN]) -> None:
+    first = models[0]
+    for m in models[1:]:
+        same = (m.config.encoder, m.config.norm, m.config.labels, m.config.attention_lambda, m.encoder.geometry()) == (
+            first.config.encoder, first.config.norm, first.config.labels, first.config.attention_lambda, first.encoder.geometry())  # fmt: skip
+        if not same:
+            raise ValueError("ensemble members must share encoder, normalisation, labels and attention lambda")
+
+
+def metadata(models: list[AttentionFCN], model_id: str, extra: dict) -> dict:
+    model = models[0]
     geometry = model.encoder.geometry()
     return {
         "format_version": str(FORMAT_VERSION),
@@ -74,6 +92,7 @@ def metadata(model: AttentionFCN, model_id: str, extra: dict) -> dict:
         "labels": json.dumps(list(model.config.labels)),
         "encoder": model.config.encoder,
         "attention_lambda": str(model.config.attention_lambda),
+        "ensemble_size": str(len(models)),
         "min_frames": str(model.min_frames()),
         "feature_params": json.dumps(FEATURE_PARAMS),
         # Attention cell j along time is centred on input frame offset + stride * j.
@@ -85,9 +104,9 @@ def metadata(model: AttentionFCN, model_id: str, extra: dict) -> dict:
     }
 
 
-def _export(model: AttentionFCN, example: tuple, out: Path) -> None:
+def _export(models: list[AttentionFCN], example: tuple, out: Path) -> None:
     torch.onnx.export(
-        Exported(model),
+        Exported(models),
         example,
         str(out),
         opset_version=OPSET,
@@ -103,23 +122,52 @@ def _export(model: AttentionFCN, example: tuple, out: Path) -> None:
     )
 
 
-def export_onnx(model: AttentionFCN, out: Path, model_id: str, lrn: str = "plain", extra: dict | None = None) -> Path:
-    """Exports with dynamic batch and time axes. Inputs: features float32 [batch, T, 200], lengths int64 [batch].
-    lrn: 'plain' keeps torch's decomposition of LRN into elementwise ops and pooling, 'native' emits ONNX's LRN."""
-    model = copy.deepcopy(model).eval()
-    if lrn == "native":
-        use_native_lrn(model)
-    elif lrn != "plain":
+def store_weights_fp16(proto: onnx.ModelProto, min_size: int = 1024) -> None:
+    """Keeps large float32 initializers as float16 followed by a Cast back to float32: half the file, and the same
+    float32 arithmetic at run time (onnxruntime folds the casts once, when it loads the model). Weight rounding
+    is below 1e-3 relative."""
+    graph = proto.graph
+    casts = []
+    for init in graph.initializer:
+        if init.data_type != onnx.TensorProto.FLOAT or int(np.prod(init.dims)) < min_size:
+            continue
+        values = numpy_helper.to_array(init).astype(np.float16)
+        name = init.name
+        init.CopyFrom(numpy_helper.from_array(values, name + "_fp16"))
+        casts.append(onnx.helper.make_node("Cast", [name + "_fp16"], [name], to=onnx.TensorProto.FLOAT))
+    for node in reversed(casts):
+        graph.node.insert(0, node)
+
+
+def export_onnx(
+    model: AttentionFCN | list[AttentionFCN],
+    out: Path,
+    model_id: str,
+    lrn: str = "plain",
+    extra: dict | None = None,
+    fp16_weights: bool = False,
+) -> Path:
+    """Exports one model or an ensemble with dynamic batch and time axes. Inputs: features float32 [batch, T, 200],
+    lengths int64 [batch]. lrn: 'plain' keeps torch's decomposition of LRN into elementwise ops and pooling,
+    'native' emits ONNX's LRN. fp16_weights: see store_weights_fp16."""
+    models = [copy.deepcopy(m).eval() for m in (model if isinstance(model, list) else [model])]
+    check_ensemble(models)
+    if lrn not in ("plain", "native"):
         raise ValueError(f"lrn must be 'plain' or 'native', not {lrn!r}")
-    steps = max(model.min_frames(), 64)
+    if lrn == "native":
+        for m in models:
+            use_native_lrn(m)
+    steps = max(models[0].min_frames(), 64)
     example = (torch.zeros(1, steps, FEATURE_PARAMS["bins"]), torch.tensor([steps]))
     out = Path(out)
     with warnings.catch_warnings():
         # Benign notes of torch 1.13's exporter about the mask arithmetic (strided slices, constant shapes).
         warnings.filterwarnings("ignore", "Constant folding|The shape inference of prim::Constant", UserWarning)
-        _export(model, example, out)
+        _export(models, example, out)
     proto = onnx.load(str(out))
-    for key, value in metadata(model, model_id, extra or {}).items():
+    if fp16_weights:
+        store_weights_fp16(proto)
+    for key, value in metadata(models, model_id, extra or {}).items():
         proto.metadata_props.append(onnx.StringStringEntryProto(key=key, value=value))
     onnx.checker.check_model(proto)
     onnx.save(proto, str(out))
@@ -128,17 +176,19 @@ def export_onnx(model: AttentionFCN, out: Path, model_id: str, lrn: str = "plain
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("checkpoint", type=Path)
+    parser.add_argument("checkpoints", type=Path, nargs="+")
     parser.add_argument("out", type=Path)
     parser.add_argument("--lrn", choices=["plain", "native"], default="plain")
     parser.add_argument("--model-id", help="defaults to the output file's name without .onnx")
+    parser.add_argument("--fp16-weights", action="store_true", help="store weights as float16 (half the file)")
     parser.add_argument("--metadata-json", type=Path, help="a JSON object of extra metadata entries")
     args = parser.parse_args()
-    model, info = load_checkpoint(args.checkpoint)
+    loaded = [load_checkpoint(c) for c in args.checkpoints]
     extra = json.loads(args.metadata_json.read_text()) if args.metadata_json else {}
-    if "train_config" in info:
-        extra.setdefault("train_config", info["train_config"])
-    export_onnx(model, args.out, args.model_id or args.out.stem, args.lrn, extra)
+    configs = [info["train_config"] for _, info in loaded if "train_config" in info]
+    if configs:
+        extra.setdefault("train_config", configs[0] if len(configs) == 1 else configs)
+    export_onnx([m for m, _ in loaded], args.out, args.model_id or args.out.stem, args.lrn, extra, args.fp16_weights)
     print(f"wrote {args.out}")
 
 

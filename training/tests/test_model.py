@@ -149,6 +149,29 @@ class ExportTest(unittest.TestCase):
         self.assertEqual(props["model_id"], "test-model")
         self.assertTrue(math.isfinite(float(props["time_offset"])))
 
+    def test_ensemble_averages_its_members(self):
+        from ser_training.export import Exported, check_ensemble, export_onnx
+
+        members = []
+        for seed in (1, 2):
+            torch.manual_seed(seed)
+            members.append(AttentionFCN(ModelConfig(encoder="alexnet", norm="batch")).eval())
+        x, lengths = torch.randn(2, 120, 200), torch.tensor([120, 80])
+        with torch.no_grad():
+            p, alpha, out_lengths = Exported(members)(x, lengths)
+            singles = [m(x, lengths) for m in members]
+        torch.testing.assert_close(p, (torch.softmax(singles[0][0], 1) + torch.softmax(singles[1][0], 1)) / 2)
+        torch.testing.assert_close(alpha, (singles[0][1] + singles[1][1]) / 2)
+        torch.testing.assert_close(alpha.sum((1, 2)), torch.ones(2))
+        self.assertTrue(torch.equal(out_lengths, singles[0][2]))
+        with self.assertRaisesRegex(ValueError, "share encoder"):
+            check_ensemble([members[0], model("squeezenet1_1")])
+        with tempfile.TemporaryDirectory() as d:
+            import onnx
+
+            props = {p.key: p.value for p in onnx.load(str(export_onnx(members, Path(d) / "e.onnx", "ensemble"))).metadata_props}
+        self.assertEqual(props["ensemble_size"], "2")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,59 @@
+"""Scores trained checkpoints on the test speakers of a fold, wideband and telephone, from a feature cache: how models
+trained elsewhere (e.g. on the numpy port of the front end) are checked on the TypeScript front end's own features.
+
+Usage: python3 -m ser_training.evaluate --features DIR --manifest CSV --test-fold K [--out RESULT.json] CHECKPOINT...
+Several checkpoints are scored as an ensemble: the mean of their class probabilities.
+"""
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .checkpoint import load_checkpoint
+from .data import FeatureStore, read_manifest, select, split
+from .metrics import summarise
+from .model import DEFAULT_LABELS
+from .train import TrainConfig, predict
+
+
+def evaluate_checkpoints(checkpoints: list[Path], features: Path, manifest: Path, test_fold: int) -> dict:
+    models = [load_checkpoint(c) for c in checkpoints]
+    calm = {info.get("train_config", {}).get("calm_as", "") for _, info in models}
+    if len(calm) != 1:
+        raise SystemExit("the checkpoints were trained on different class sets (calm_as)")
+    _, _, test = split(select(read_manifest(manifest), DEFAULT_LABELS, calm.pop() or None), test_fold)
+    store = FeatureStore(features)
+    result = {"checkpoints": [str(c) for c in checkpoints], "test_fold": test_fold}
+    for channel in ("wideband", "telephone"):
+        arrays = [store.get(u, channel) for u, _ in test]
+        probabilities = np.mean(
+            [predict(m, arrays, TrainConfig(**info.get("train_config", {})).segment_frames) for m, info in models], axis=0
+        )
+        truth = [label for _, label in test]
+        r = summarise(truth, probabilities.argmax(1).tolist(), [u.corpus for u, _ in test], len(DEFAULT_LABELS))
+        r["predictions"] = [
+            {"path": u.path, "truth": label, "probabilities": [round(float(p), 5) for p in probs]}
+            for (u, label), probs in zip(test, probabilities)
+        ]
+        result[channel] = r
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("checkpoints", type=Path, nargs="+")
+    parser.add_argument("--features", type=Path, required=True)
+    parser.add_argument("--manifest", type=Path, required=True)
+    parser.add_argument("--test-fold", type=int, required=True, choices=(1, 2, 3, 4, 5))
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    result = evaluate_checkpoints(args.checkpoints, args.features, args.manifest, args.test_fold)
+    if args.out:
+        args.out.write_text(json.dumps(result))
+    print(f"fold {args.test_fold}: UA {result['wideband']['ua']:.3f} wideband, {result['telephone']['ua']:.3f} telephone")
+
+
+if __name__ == "__main__":
+    main()
