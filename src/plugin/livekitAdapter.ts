@@ -14,6 +14,8 @@ export interface LiveKitAdapterOptions {
   /** Event types published (default: every type). */
   publish?: PluginEvent['type'][];
   stream?: StreamOptions;
+  /** Every event of every participant, for the agent's own reactions (the identity is the event's streamId). */
+  onEvent?: (event: PluginEvent) => void;
   /** Called when publishing fails (a room that is gone); default: a line on stderr. The stream goes on. */
   onPublishError?: (error: unknown, event: PluginEvent) => void;
 }
@@ -37,7 +39,14 @@ export class LiveKitEmotionAdapter {
     let opened = this.participants.get(identity);
     if (!opened) {
       opened = this.plugin.openStream({ sampleRate: frame.sampleRate, channels: frame.channels }, { id: identity, ...this.options.stream }).then((s) => {
-        s.on('*', (event) => void this.publish(event));
+        s.on('*', (event) => {
+          try {
+            this.options.onEvent?.(event);
+          } catch (err) {
+            console.error(`emotion event handler failed: ${(err as Error).message}`);
+          }
+          void this.publish(event);
+        });
         return s;
       });
       this.participants.set(identity, opened);
