@@ -54,7 +54,7 @@ const eager: Record<string, Record<string, { median_ms: number; p95_ms: number }
 
 const rows: string[] = [];
 for (const threads of THREADS) {
-  const model: EmotionModel = await loadEmotionModel(path, { device: 'cpu', threads, log: () => {} });
+  const model: EmotionModel = await loadEmotionModel(path, { device: 'cpu', threads, thread: 'main', log: () => {} });
   const raw = await ort.InferenceSession.create(path, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1 });
   for (const seconds of SECONDS) {
     const input = spectrogramOf(seconds);
@@ -83,7 +83,7 @@ if (torch) {
   // LRN exported as torch's decomposition into plain ops (the default) against the ONNX LRN operator.
   const lrnRows: string[] = [];
   for (const lrn of ['plain', 'native'] as const) {
-    const model = await loadEmotionModel(randomModel(lrn), { device: 'cpu', threads: 1, log: () => {} });
+    const model = await loadEmotionModel(randomModel(lrn), { device: 'cpu', threads: 1, thread: 'main', log: () => {} });
     const cells = [];
     for (const seconds of [3, 10]) {
       const input = spectrogramOf(seconds);

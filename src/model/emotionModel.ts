@@ -1,8 +1,9 @@
-import ort from 'onnxruntime-node';
 import { SPECTROGRAM, type Spectrogram } from '../stream/spectrogram.js';
 import { activityFromAttention, type AttentionMap } from './activity.js';
 import { ModelError } from './errors.js';
-import { openSession, type SessionOptions } from './executionProviders.js';
+import type { SessionOptions } from './executionProviders.js';
+import { OrtSessionBackend, type InferenceBackend, type ModelOutputs } from './inferenceBackend.js';
+import { WorkerBackend } from './workerBackend.js';
 import { readModelMetadata, type ModelMetadata } from './modelMetadata.js';
 
 export interface EmotionPrediction {
@@ -29,34 +30,48 @@ export interface EmotionModelOptions extends SessionOptions {
   shortInput?: 'pad' | 'reject';
   /** Where the line saying which device runs the model goes; default stderr. */
   log?: (line: string) => void;
+  /**
+   * Where onnxruntime computes: 'main', the calling thread (onnxruntime-node blocks it while it computes), or
+   * 'worker' (default), a worker thread, so that inference never stalls the event loop that carries live audio.
+   */
+  thread?: 'main' | 'worker';
+  /** Runs the network elsewhere (an inference server, say) instead of onnxruntime here; `device`, `threads` and
+   *  `thread` are then ignored. The ONNX file is still read for its metadata. */
+  backend?: InferenceBackend;
 }
 
 const SILENCE = Math.log(SPECTROGRAM.logFloor);
 
-/** One ONNX session of the attention FCN, shared by every stream; predict() may be called concurrently. */
+/** The attention FCN behind one backend (one session), shared by every stream; predict() may be called concurrently. */
 export class EmotionModel {
   private closed = false;
   private readonly inFlight = new Set<Promise<unknown>>();
 
   private constructor(
-    private readonly session: ort.InferenceSession,
+    private readonly backend: InferenceBackend,
     readonly metadata: ModelMetadata,
-    readonly provider: string,
     private readonly shortInput: 'pad' | 'reject',
   ) {}
+
+  /** What computes the network: 'cpu', 'cuda', 'webgpu' (onnxruntime) or a custom backend's description. */
+  get provider(): string {
+    return this.backend.provider;
+  }
 
   /** Opens a model from the bytes of its ONNX file; `name` is used in messages. Runs one warm-up inference. */
   static async fromBytes(bytes: Uint8Array, name: string, options: EmotionModelOptions = {}): Promise<EmotionModel> {
     const metadata = readModelMetadata(bytes, name);
-    let opened;
+    let backend = options.backend;
     try {
-      opened = await openSession(bytes, options);
+      // The worker gets its own copy of the bytes: the caller's buffer stays usable.
+      backend ??= options.thread === 'main' ? await OrtSessionBackend.open(bytes, options) : await WorkerBackend.open(bytes.slice(), options);
     } catch (err) {
       throw new ModelError('MODEL_CORRUPT', `${name}: onnxruntime cannot load it: ${(err as Error).message}`, { cause: err });
     }
-    const skipped = opened.skipped.map((s) => `${s.provider} unavailable: ${s.reason}`).join('; ');
-    (options.log ?? console.error)(`emotion model ${metadata.modelId} (${name}) runs on ${opened.provider}${skipped ? ` (${skipped})` : ''}`);
-    const model = new EmotionModel(opened.session, metadata, opened.provider, options.shortInput ?? 'pad');
+    const skipped = backend.skipped.map((s) => `${s.provider} unavailable: ${s.reason}`).join('; ');
+    const where = options.backend ? '' : options.thread === 'main' ? '' : ' in a worker thread';
+    (options.log ?? console.error)(`emotion model ${metadata.modelId} (${name}) runs on ${backend.provider}${where}${skipped ? ` (${skipped})` : ''}`);
+    const model = new EmotionModel(backend, metadata, options.shortInput ?? 'pad');
     await model.predict({ frames: 300, bins: SPECTROGRAM.bins, data: new Float32Array(300 * SPECTROGRAM.bins).fill(SILENCE) });
     return model;
   }
@@ -78,13 +93,13 @@ export class EmotionModel {
     const bins = SPECTROGRAM.bins;
     const features = new Float32Array(inputs.length * longest * bins);
     inputs.forEach((x, b) => features.set(x.data, b * longest * bins));
-    const feeds = {
-      features: new ort.Tensor('float32', features, [inputs.length, longest, bins]),
-      lengths: new ort.Tensor('int64', BigInt64Array.from(inputs, (x) => BigInt(x.frames)), [inputs.length]),
-    };
-    const run = this.session.run(feeds);
+    const run = this.backend.run({
+      features,
+      dims: [inputs.length, longest, bins],
+      lengths: BigInt64Array.from(inputs, (x) => BigInt(x.frames)),
+    });
     this.inFlight.add(run);
-    let outputs: ort.InferenceSession.ReturnType;
+    let outputs: ModelOutputs;
     try {
       outputs = await run;
     } catch (err) {
@@ -114,12 +129,11 @@ export class EmotionModel {
     return { frames: min, data };
   }
 
-  private unpack(outputs: ort.InferenceSession.ReturnType, inputs: readonly Spectrogram[]): EmotionPrediction[] {
-    const probabilities = outputs.probabilities.data as Float32Array;
-    const attention = outputs.attention;
-    const widths = outputs.attention_lengths.data as BigInt64Array;
-    const [, freq, longest] = attention.dims;
-    const alpha = attention.data as Float32Array;
+  private unpack(outputs: ModelOutputs, inputs: readonly Spectrogram[]): EmotionPrediction[] {
+    const probabilities = outputs.probabilities;
+    const widths = outputs.attentionLengths;
+    const [, freq, longest] = outputs.attentionDims;
+    const alpha = outputs.attention;
     const labels = this.metadata.labels;
     const geometry = { stride: this.metadata.timeStride, offset: this.metadata.timeOffset };
     return inputs.map((input, b) => {
@@ -146,6 +160,6 @@ export class EmotionModel {
     if (this.closed) return;
     this.closed = true;
     await Promise.allSettled([...this.inFlight]);
-    await this.session.release();
+    await this.backend.close();
   }
 }

