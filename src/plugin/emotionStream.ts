@@ -4,8 +4,7 @@ import { checkChannels, enforceFinite, mixDown, type NonFinitePolicy } from '../
 import { CodedError } from '../stream/errors.js';
 import { PcmDecoder, type PcmEncoding } from '../stream/pcmDecoder.js';
 import { StreamingResampler } from '../stream/resampler.js';
-import { FRAME_MS, SPECTROGRAM } from '../stream/spectrogram.js';
-import { SpectrogramFramer } from '../stream/spectrogramFrames.js';
+import { FRAME_MS } from '../stream/spectrogram.js';
 import type { VadStream } from '../vad/sileroVad.js';
 import { VAD_WINDOW } from '../vad/sileroVad.js';
 import { UtteranceSegmenter, type SegmentEvent, type SegmenterOptions } from '../vad/utteranceSegmenter.js';
@@ -51,7 +50,6 @@ export class EmotionStream {
   private readonly subject = new Subject<PluginEvent>();
   /** Hot: subscribe before pushing audio. */
   readonly events: Observable<PluginEvent> = this.subject.asObservable();
-  private readonly framer = new SpectrogramFramer();
   private readonly frames = new FrameStore();
   private readonly segmenter: UtteranceSegmenter;
   private readonly decoder: PcmDecoder;
@@ -182,7 +180,7 @@ export class EmotionStream {
   }
 
   private async process(samples: Float32Array): Promise<void> {
-    this.framer.push(samples, (f) => this.frames.add(f));
+    this.frames.add(samples);
     const buffer = new Float32Array(this.vadBuffer.length + samples.length);
     buffer.set(this.vadBuffer);
     buffer.set(samples, this.vadBuffer.length);
@@ -197,7 +195,7 @@ export class EmotionStream {
     // Keep what an utterance may still need: from its start, or the pre-roll and onset of one not yet confirmed.
     const { preRollMs, minSpeechMs } = this.segmenter.settings;
     const keepFrom = this.segmenter.utteranceStart ?? this.position - (preRollMs + minSpeechMs + 100) * MS;
-    this.frames.dropBefore(Math.floor(keepFrom / SPECTROGRAM.hopLength));
+    this.frames.dropBefore(keepFrom);
   }
 
   private handle(events: SegmentEvent[]): void {
