@@ -77,3 +77,17 @@ t.test('bad input: typed errors', async (t) => {
   t.throws(() => resampler.push(noise(10, 1)), { code: 'INVALID_ARGUMENT', message: /after flush/ });
   await t.rejects(StreamingResampler.create(48000, 'ultra' as never), { code: 'INVALID_ARGUMENT', message: /ultra/ });
 });
+
+t.test('a converter reused after its stream ended starts afresh: the same output as a new one', async (t) => {
+  const signal = noise(8000, 21, 0.4);
+  const first = await StreamingResampler.create(8000);
+  const fresh = concatFloat32([first.push(signal), first.flush()]); // the converter goes back to the pool here
+  const second = await StreamingResampler.create(8000); // and is taken from it, with the first stream's state gone
+  const reused = concatFloat32([second.push(signal), second.flush()]);
+  t.ok(bytesEqual(fresh, reused), 'bit-identical');
+  const abandoned = await StreamingResampler.create(8000);
+  abandoned.push(noise(4000, 5, 0.9));
+  abandoned.destroy();
+  const third = await StreamingResampler.create(8000);
+  t.ok(bytesEqual(fresh, concatFloat32([third.push(signal), third.flush()])), 'also after an abandoned stream');
+});

@@ -18,6 +18,29 @@ const CONVERTERS = {
 
 type Converter = Awaited<ReturnType<typeof libsamplerate.create>>;
 
+/**
+ * Converters whose stream has ended, by rates and quality, for the next stream to reuse. Each libsamplerate-js
+ * converter is a WebAssembly instance with its own memory: a server whose calls come and go would otherwise
+ * instantiate (and leave to the garbage collector) one per call. Reuse starts from a fresh filter state.
+ */
+const idleConverters = new Map<string, Converter[]>();
+const MAX_IDLE_PER_KIND = 256;
+
+async function acquireConverter(inputRate: number, outputRate: number, quality: ResamplerQuality): Promise<Converter> {
+  const idle = idleConverters.get(`${inputRate}:${outputRate}:${quality}`)?.pop();
+  if (!idle) return libsamplerate.create(1, inputRate, outputRate, { converterType: CONVERTERS[quality] });
+  idle.inputSampleRate = inputRate; // the setter re-initialises the converter: src_delete + src_new
+  return idle;
+}
+
+function releaseConverter(converter: Converter, quality: ResamplerQuality): void {
+  const key = `${converter.inputSampleRate}:${converter.outputSampleRate}:${quality}`;
+  const idle = idleConverters.get(key) ?? [];
+  idleConverters.set(key, idle);
+  if (idle.length < MAX_IDLE_PER_KIND) idle.push(converter);
+  else converter.destroy();
+}
+
 /** Zero input fed at the end to push out what the sinc filter still holds. */
 const FLUSH_BLOCK = 1024;
 const MAX_FLUSH_BLOCKS = 64;
@@ -36,6 +59,7 @@ export class StreamingResampler {
     readonly inputRate: number,
     readonly outputRate: number,
     private readonly converter: Converter | undefined,
+    private readonly quality: ResamplerQuality,
   ) {}
 
   static async create(inputRate: number, quality: ResamplerQuality = 'fastest', outputRate = MODEL_SAMPLE_RATE): Promise<StreamingResampler> {
@@ -44,9 +68,8 @@ export class StreamingResampler {
     if (!(quality in CONVERTERS)) {
       throw new AudioInputError('INVALID_ARGUMENT', `resampler quality '${String(quality)}' is not one of fastest, medium, best`);
     }
-    const converter =
-      inputRate === outputRate ? undefined : await libsamplerate.create(1, inputRate, outputRate, { converterType: CONVERTERS[quality] });
-    return new StreamingResampler(inputRate, outputRate, converter);
+    const converter = inputRate === outputRate ? undefined : await acquireConverter(inputRate, outputRate, quality);
+    return new StreamingResampler(inputRate, outputRate, converter, quality);
   }
 
   push(chunk: Float32Array): Float32Array {
@@ -73,13 +96,13 @@ export class StreamingResampler {
       tail.push(out.subarray(0, Math.min(out.length, missing)));
       missing -= out.length;
     }
-    converter.destroy();
+    releaseConverter(converter, this.quality);
     return concatFloat32(tail);
   }
 
   /** Releases the converter without producing the tail (the stream was abandoned). */
   destroy(): void {
-    if (!this.ended && this.converter) this.converter.destroy();
+    if (!this.ended && this.converter) releaseConverter(this.converter, this.quality);
     this.ended = true;
   }
 }
