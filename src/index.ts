@@ -20,3 +20,5 @@ export * from './plugin/emotionPlugin.js';
 export * from './server/closeCodes.js';
 export * from './server/messages.js';
 export * from './server/emotionServer.js';
+export * from './model/inferenceBackend.js';
+export * from './model/kserveBackend.js';

@@ -69,6 +69,8 @@ t.test('bad command lines and bad files exit 2 with a message, not a stack trace
     [['spectrogram', '--bogus', SAMPLE], /bogus/],
     [['spectrogram', join(dir, 'missing.flac')], /ENOENT.*missing\.flac/],
     [['spectrogram', garbage], /garbage\.wav/],
+    [['serve', '--port', '0', '--model', join(dir, 'missing.onnx')], /cannot read the emotion model .*missing\.onnx: no such file/],
+    [['serve', '--port', '0', '--model', garbage], /garbage\.wav is not a readable ONNX model/],
   ];
   for (const [args, message] of cases) {
     const { code, stderr } = await ser(...args);

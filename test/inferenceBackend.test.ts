@@ -67,3 +67,71 @@ t.test('a custom backend runs the network; its failures are INFERENCE_FAILED and
   await m.close();
   await t.rejects(m.predict(x), { code: 'MODEL_CLOSED' });
 });
+
+/**
+ * A reference server for the KServe v2 REST protocol (the JSON form Triton accepts), computing with onnxruntime
+ * here: what the client must interoperate with, without an inference server installed.
+ */
+async function kserveServer(bytes: Uint8Array) {
+  const { createServer } = await import('node:http');
+  const backend = await OrtSessionBackend.open(bytes);
+  let requests = 0;
+  const server = createServer(async (req, res) => {
+    requests++;
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    if (req.url !== '/v2/models/ser/infer' || req.method !== 'POST') return void res.writeHead(404).end(JSON.stringify({ error: `no model at ${req.url}` }));
+    const body = JSON.parse(Buffer.concat(chunks).toString()) as { inputs: { name: string; shape: number[]; data: number[] }[] };
+    const input = (name: string) => body.inputs.find((i) => i.name === name)!;
+    const features = input('features');
+    const out = await backend.run({
+      features: Float32Array.from(features.data),
+      dims: features.shape as [number, number, number],
+      lengths: BigInt64Array.from(input('lengths').data, (v) => BigInt(v)),
+    });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        model_name: 'ser',
+        outputs: [
+          { name: 'probabilities', datatype: 'FP32', shape: [features.shape[0], out.probabilities.length / features.shape[0]], data: Array.from(out.probabilities) },
+          { name: 'attention', datatype: 'FP32', shape: out.attentionDims, data: Array.from(out.attention) },
+          { name: 'attention_lengths', datatype: 'INT64', shape: [features.shape[0]], data: Array.from(out.attentionLengths, Number) },
+        ],
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests: () => requests,
+    close: async () => {
+      await new Promise((r) => server.close(r));
+      await backend.close();
+    },
+  };
+}
+
+t.test('an inference server over the KServe v2 protocol scores as onnxruntime does here', { skip: model ? false : 'no model' }, async (t) => {
+  const { KServeBackend } = await import('../src/model/kserveBackend.js');
+  const bytes = readFileSync(model!.path);
+  const server = await kserveServer(bytes);
+  const remote = await EmotionModel.fromBytes(bytes, 'm', { ...quiet, backend: new KServeBackend({ url: server.url, model: 'ser' }) });
+  const local = await EmotionModel.fromBytes(bytes, 'm', { ...quiet, thread: 'main' });
+  t.teardown(async () => {
+    await remote.close();
+    await local.close();
+    await server.close();
+  });
+  t.match(remote.provider, /KServe v2 http:\/\/127\.0\.0\.1:\d+ \(ser\)/);
+  const inputs = await speech();
+  const [a, b] = await Promise.all([remote.predictBatch(inputs), local.predictBatch(inputs)]);
+  for (let i = 0; i < inputs.length; i++) {
+    t.equal(a[i].label, b[i].label);
+    t.same(a[i].attention.time, b[i].attention.time);
+    for (const label of local.labels) t.ok(Math.abs(a[i].probabilities[label] - b[i].probabilities[label]) < 1e-6, `${label} agrees`);
+  }
+  t.ok(server.requests() >= 2, 'warm-up and the batch went to the server');
+  const wrong = await EmotionModel.fromBytes(bytes, 'm', { ...quiet, backend: new KServeBackend({ url: server.url, model: 'ser', version: '9' }) }).catch((e) => e);
+  t.match(wrong, { code: 'INFERENCE_FAILED', message: /HTTP 404/ }, 'a model the server does not have fails clearly at load (warm-up)');
+});

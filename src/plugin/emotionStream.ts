@@ -196,6 +196,8 @@ export class EmotionStream {
     const { preRollMs, minSpeechMs } = this.segmenter.settings;
     const keepFrom = this.segmenter.utteranceStart ?? this.position - (preRollMs + minSpeechMs + 100) * MS;
     this.frames.dropBefore(keepFrom);
+    // Frames of the utterance in progress are computed as its audio arrives, not all at once when it ends.
+    if (this.segmenter.utteranceStart !== undefined) this.frames.prepare(this.segmenter.utteranceStart, this.position);
   }
 
   private handle(events: SegmentEvent[]): void {

@@ -2,8 +2,8 @@ import { SPECTROGRAM, SpectrogramFrameComputer, type Spectrogram } from '../stre
 
 /**
  * The recent 16 kHz audio of one stream and the spectrogram frames of it that utterances need. Frames are computed
- * on demand, when an utterance (or an interim estimate) is scored, and cached: audio that no utterance takes (the
- * silence between them, often half of a call) costs no spectrogram at all. Frame t is computed from samples
+ * while an utterance goes on (prepare) or when it is scored, and cached: audio that no utterance takes (the silence
+ * between them, often half of a call) costs no spectrogram at all. Frame t is computed from samples
  * [160 t, 160 t + 640) by the same code as the batch and streaming front ends, so it is bit-identical to theirs.
  * The pipeline drops what no utterance can need any more, so memory is bounded by the maximum utterance length.
  */
@@ -56,6 +56,14 @@ export class FrameStore {
     const data = new Float32Array(frames * bins);
     for (let t = 0; t < frames; t++) data.set(this.frame(from + t), t * bins);
     return { spectrogram: { frames, bins, data }, firstFrame: from };
+  }
+
+  /** Computes ahead the frames of samples [start, end) that are held, so that scoring finds them ready. */
+  prepare(startSample: number, endSample: number): void {
+    const { hopLength, windowLength } = SPECTROGRAM;
+    const from = Math.max(Math.ceil(startSample / hopLength), Math.ceil(this.first / hopLength), this.cacheFirst + this.cache.length);
+    const to = Math.floor((Math.min(endSample, this.first + this.length) - windowLength) / hopLength);
+    for (let index = from; index <= to; index++) this.frame(index);
   }
 
   private frame(index: number): Float32Array {
