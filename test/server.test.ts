@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import alawmulaw from 'alawmulaw';
 import t from 'tap';
 import WebSocket from 'ws';
 import { EmotionPlugin } from '../src/plugin/emotionPlugin.js';
 import type { PluginEvent } from '../src/plugin/events.js';
 import { EmotionServer } from '../src/server/emotionServer.js';
+import { resampleAll } from '../src/stream/resampler.js';
 import { testModelPath } from './helpers/testModel.js';
 
 const model = testModelPath();
@@ -81,6 +83,36 @@ t.test('the WebSocket server', { skip: model ? false : 'no model' }, async (t) =
     const events = serverEvents.slice(before).filter((e) => e.streamId === 'MZ0123');
     t.equal(events.filter((e) => e.type === 'emotion' && e.final).length, 3);
     t.equal(c.messages.length, 0, 'nothing is sent back to Twilio');
+  });
+
+  t.test('binary L16 streams (Vonage, Jambonz): first a metadata message, then 16-bit PCM', async (t) => {
+    const samples8k = Int16Array.from(mulaw(), (b) => alawmulaw.mulaw.decodeSample(b));
+    const pcm8k = Buffer.from(samples8k.buffer);
+    const up = await resampleAll(Float32Array.from(samples8k, (v) => v / 32768), 8000, 16000);
+    const pcm16k = Buffer.from(Int16Array.from(up, (v) => Math.round(v * 32767)).buffer);
+    const calls = [
+      { path: '/vonage', first: { event: 'websocket:connected', 'content-type': 'audio/l16;rate=16000', uuid: 'vonage-call-1' }, audio: pcm16k, frame: 640, id: 'vonage-call-1' },
+      { path: '/jambonz', first: { callSid: 'jambonz-call-1', sampleRate: 8000, mixType: 'mono', from: '+15551230000' }, audio: pcm8k, frame: 320, id: 'jambonz-call-1' },
+    ];
+    for (const call of calls) {
+      const before = serverEvents.length;
+      const finished = new Promise<void>((resolve) => server.on('closed', (id) => id === call.id && resolve()));
+      const c = await connect(`${base}${call.path}?token=secret`);
+      c.ws.send(JSON.stringify(call.first));
+      for (let i = 0; i < call.audio.length; i += call.frame) c.ws.send(call.audio.subarray(i, i + call.frame));
+      c.ws.send(JSON.stringify({ event: 'websocket:dtmf', digit: '5' })); // a notification mid-call: ignored
+      c.ws.close(1000); // the call hangs up: the stream is finished and its last utterance scored
+      await finished;
+      const finals = serverEvents.slice(before).filter((e) => e.type === 'emotion' && e.final && e.streamId === call.id);
+      t.equal(finals.length, 3, `${call.path}: three utterances scored, under the call's own id`);
+      t.equal(c.messages.length, 0, `${call.path}: nothing sent back on the socket`);
+    }
+    const bad = await connect(`${base}/vonage?token=secret`);
+    bad.ws.send(JSON.stringify({ event: 'websocket:connected', 'content-type': 'audio/pcmu;rate=8000' }));
+    t.match(await bad.closed, { code: 1008 });
+    const early = await connect(`${base}/jambonz?token=secret`);
+    early.ws.send(Buffer.alloc(320));
+    t.match(await early.closed, { code: 1002 });
   });
 
   t.test('refused before any audio: no token, wrong path', async (t) => {

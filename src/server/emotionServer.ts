@@ -7,7 +7,7 @@ import type { EmotionPlugin } from '../plugin/emotionPlugin.js';
 import type { EmotionStream, StreamFormat, StreamOptions } from '../plugin/emotionStream.js';
 import { EVENT_VERSION, type PluginEvent } from '../plugin/events.js';
 import { CLOSE } from './closeCodes.js';
-import { ProtocolError, parseClientMessage, parseTwilioMessage, parseWebRtcMessage } from './messages.js';
+import { ProtocolError, parseClientMessage, parseL16Start, parseTwilioMessage, parseWebRtcMessage } from './messages.js';
 import type { WebRtcPeer } from './webrtcPeer.js';
 
 export interface ServerOptions {
@@ -34,7 +34,8 @@ export interface ServerOptions {
 /**
  * The WebSocket ingress: the project's own protocol on /stream (JSON `start`, binary audio, JSON events back, `stop`),
  * a Twilio Media Streams endpoint on /twilio (base64 mu-law 8 kHz; events go to the server's 'event' listeners,
- * since Twilio accepts no other messages), and WebRTC signalling on /webrtc (the audio arrives over the peer
+ * since Twilio accepts no other messages), binary L16 telephony streams on /vonage and /jambonz (a first text
+ * message of call metadata, then 16-bit PCM; events go to the 'event' listeners too), and WebRTC signalling on /webrtc (the audio arrives over the peer
  * connection; events go back on the socket and on the client's data channel). Every event of every stream is also emitted as 'event'; 'connection' and
  * 'closed' give the stream id when a stream opens and when it has finished (its last events emitted).
  */
@@ -98,7 +99,7 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (this.closing) return refuse(503, 'Service Unavailable');
-    const kind = ({ '/stream': 'native', '/twilio': 'twilio', '/webrtc': 'webrtc' } as const)[url.pathname as '/stream'];
+    const kind = ({ '/stream': 'native', '/twilio': 'twilio', '/vonage': 'l16', '/jambonz': 'l16', '/webrtc': 'webrtc' } as const)[url.pathname as '/stream'];
     if (!kind) return refuse(404, 'Not Found');
     const token = this.options.authToken;
     if (token !== undefined) {
@@ -139,7 +140,7 @@ class Connection {
   constructor(
     private readonly server: EmotionServer,
     private readonly ws: WebSocket,
-    private readonly kind: 'native' | 'twilio' | 'webrtc',
+    private readonly kind: 'native' | 'twilio' | 'l16' | 'webrtc',
   ) {
     this.arm(server.options.startTimeoutMs, 'no start message');
     ws.on('message', (data, isBinary) => this.enqueue(data, isBinary));
@@ -161,6 +162,7 @@ class Connection {
     this.arm(this.server.options.idleTimeoutMs, 'idle');
     try {
       if (this.kind === 'twilio') return await this.twilio(data, isBinary);
+      if (this.kind === 'l16') return await this.l16(data, isBinary);
       if (this.kind === 'webrtc') return await this.webrtc(data, isBinary);
       if (isBinary) {
         if (!this.stream) throw new ProtocolError('AUDIO_BEFORE_START', 'binary audio arrived before the start message', CLOSE.PROTOCOL_ERROR);
@@ -182,6 +184,16 @@ class Connection {
       if (!this.stream) throw new ProtocolError('AUDIO_BEFORE_START', 'a media message arrived before start', CLOSE.PROTOCOL_ERROR);
       await this.stream.push(message.audio);
     } else if (message.event === 'stop') await this.finish(CLOSE.NORMAL, 'stopped');
+  }
+
+  private async l16(data: RawData, isBinary: boolean): Promise<void> {
+    if (isBinary) {
+      if (!this.stream) throw new ProtocolError('AUDIO_BEFORE_START', 'audio arrived before the first (metadata) text message', CLOSE.PROTOCOL_ERROR);
+      return this.stream.push(toBytes(data));
+    }
+    if (this.stream || this.starting) return; // DTMF and other notifications
+    const { sampleRate, streamId } = parseL16Start(data.toString());
+    await this.start({ sampleRate, encoding: 'pcm_s16le', channels: 1 }, streamId);
   }
 
   private peer?: WebRtcPeer;
@@ -225,7 +237,7 @@ class Connection {
     const stream = await this.server.openStream(format, id);
     if (!stream) throw new ProtocolError('TOO_MANY_STREAMS', `the server is at its limit of ${this.server.options.maxStreams} streams`, CLOSE.TRY_AGAIN_LATER);
     this.stream = stream;
-    if (this.kind !== 'twilio') {
+    if (this.kind !== 'twilio' && this.kind !== 'l16') {
       this.send({ type: 'started', streamId: stream.id });
       stream.on('*', (event) => this.send(event));
     }
@@ -249,7 +261,7 @@ class Connection {
   private reject(err: unknown): void {
     const e = err instanceof ProtocolError ? err : new ProtocolError('INTERNAL', String((err as Error)?.message ?? err), CLOSE.POLICY_VIOLATION);
     const event: PluginEvent = { version: EVENT_VERSION, streamId: this.stream?.id ?? '', type: 'error', code: e.code, message: e.message, fatal: e.closeCode !== undefined };
-    if (this.kind !== 'twilio') this.send(event);
+    if (this.kind !== 'twilio' && this.kind !== 'l16') this.send(event);
     this.server.emit('event', event);
     if (e.closeCode !== undefined) void this.finish(e.closeCode, e.code);
   }
@@ -264,7 +276,7 @@ class Connection {
     this.finishing ??= (async () => {
       clearTimeout(this.timer);
       await this.stream?.close();
-      if (this.kind !== 'twilio' && this.stream) this.send({ type: 'stopped', streamId: this.stream.id });
+      if (this.kind !== 'twilio' && this.kind !== 'l16' && this.stream) this.send({ type: 'stopped', streamId: this.stream.id });
       this.peer?.close();
       if (this.ws.readyState === this.ws.OPEN) this.ws.close(code, reason.slice(0, 120));
     })();

@@ -93,6 +93,33 @@ export function parseTwilioMessage(text: string): TwilioMessage {
   }
 }
 
+/**
+ * Binary L16 telephony streams: Vonage Voice API WebSockets (a first text message
+ * {"event":"websocket:connected","content-type":"audio/l16;rate=16000", ...headers}) and Jambonz `listen`
+ * (a first text message of call metadata with "sampleRate"), then binary 16-bit little-endian linear PCM, mono.
+ * Later text messages (DTMF, notifications) carry no audio and are ignored. The stream id is the call's own id
+ * (callSid, uuid or call_uuid) when the first message has one.
+ */
+export function parseL16Start(text: string): { sampleRate: number; streamId?: string } {
+  const m = parseJson(text);
+  const contentType = m['content-type'];
+  let rate: unknown = m.sampleRate;
+  if (typeof contentType === 'string') {
+    const match = /^audio\/l16;\s*rate=(\d+)$/i.exec(contentType.trim());
+    if (!match) throw new ProtocolError('BAD_START', `unsupported content-type ${JSON.stringify(contentType)}: expected audio/l16;rate=N`, CLOSE.POLICY_VIOLATION);
+    rate = Number(match[1]);
+  }
+  if (rate === undefined) throw new ProtocolError('BAD_START', 'the first message names no sample rate (content-type audio/l16;rate=N, or sampleRate)', CLOSE.POLICY_VIOLATION);
+  let sampleRate: number;
+  try {
+    sampleRate = checkSampleRate(rate as number);
+  } catch (err) {
+    throw new ProtocolError('BAD_START', (err as Error).message, CLOSE.POLICY_VIOLATION);
+  }
+  const id = [m.callSid, m.uuid, m.call_uuid].find((v) => typeof v === 'string' && v.length > 0 && v.length <= 128) as string | undefined;
+  return { sampleRate, streamId: id };
+}
+
 export interface IceCandidateInit {
   candidate?: string;
   sdpMid?: string | null;
