@@ -135,3 +135,32 @@ t.test('an inference server over the KServe v2 protocol scores as onnxruntime do
   const wrong = await EmotionModel.fromBytes(bytes, 'm', { ...quiet, backend: new KServeBackend({ url: server.url, model: 'ser', version: '9' }) }).catch((e) => e);
   t.match(wrong, { code: 'INFERENCE_FAILED', message: /HTTP 404/ }, 'a model the server does not have fails clearly at load (warm-up)');
 });
+
+t.test('a stream whose inference fails reports it for that utterance and goes on', { skip: model ? false : 'no model' }, async (t) => {
+  const { EmotionPlugin } = await import('../src/plugin/emotionPlugin.js');
+  const bytes = readFileSync(model!.path);
+  const ort = await OrtSessionBackend.open(bytes);
+  let calls = 0;
+  const flaky: InferenceBackend = {
+    provider: 'flaky (test)',
+    skipped: [],
+    run: (inputs) => (++calls === 3 ? Promise.reject(new Error('lost the GPU')) : ort.run(inputs)), // warm-up, u1, then u2 fails
+    close: () => ort.close(),
+  };
+  const flakyModel = await EmotionModel.fromBytes(bytes, 'm', { ...quiet, backend: flaky });
+  const plugin = await EmotionPlugin.create({ model: flakyModel, log: () => {} });
+  t.teardown(async () => {
+    await plugin.close();
+    await flakyModel.close();
+  });
+  const stream = await plugin.openStream({ sampleRate: 8000, encoding: 'mulaw' }, { id: 'flaky-call' });
+  const events: { type: string; final?: boolean; code?: string; utteranceId?: string; fatal?: boolean }[] = [];
+  stream.on('*', (e) => events.push(e));
+  const wav = readFileSync('test/fixtures/three-utterances-8k-mulaw.wav');
+  const at = wav.indexOf('data');
+  const audio = wav.subarray(at + 8, at + 8 + wav.readUInt32LE(at + 4));
+  for (let i = 0; i < audio.length; i += 160) await stream.push(audio.subarray(i, i + 160));
+  await stream.close();
+  t.match(events.filter((e) => e.type === 'error'), [{ code: 'INFERENCE_FAILED', utteranceId: 'u2', fatal: false }]);
+  t.same(events.filter((e) => e.type === 'emotion' && e.final).map((e) => e.utteranceId), ['u1', 'u3'], 'the others are scored');
+});
