@@ -23,15 +23,18 @@ class ModelConfig:
     attention_dim: int = 256
     dropout: float = 0.5
     norm: str = "lrn"  # alexnet: 'lrn' as the paper, or 'batch' normalisation
+    # Training only: a second classifier over every emotion of the corpora (an auxiliary task); never exported.
+    aux_labels: tuple = ()
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["labels"] = list(self.labels)
+        d["aux_labels"] = list(self.aux_labels)
         return d
 
     @staticmethod
     def from_dict(d: dict) -> "ModelConfig":
-        return ModelConfig(**{**d, "labels": tuple(d["labels"])})
+        return ModelConfig(**{**d, "labels": tuple(d["labels"]), "aux_labels": tuple(d.get("aux_labels", ()))})
 
 
 class AttentionPooling(nn.Module):
@@ -70,13 +73,24 @@ class AttentionFCN(nn.Module):
         self.attention = AttentionPooling(channels, config.attention_dim, config.attention_lambda)
         self.dropout = nn.Dropout(config.dropout)
         self.classifier = nn.Linear(channels, len(config.labels))
+        self.aux_classifier = nn.Linear(channels, len(config.aux_labels)) if config.aux_labels else None
 
     def min_frames(self) -> int:
         return self.encoder.min_length()
 
-    def forward(self, features: torch.Tensor, lengths: torch.Tensor):
+    def pool(self, features: torch.Tensor, lengths: torch.Tensor):
+        """The utterance vector c (Eq. 3), the attention map and its widths."""
         x = (features - self.feature_mean) / self.feature_std
         x = zero_padding(x.transpose(1, 2).unsqueeze(1), lengths)  # [batch, 1, 200, T]
         a, out_lengths = self.encoder(x, lengths)
         c, alpha = self.attention(a, out_lengths)
-        return self.classifier(self.dropout(c)), alpha, out_lengths
+        return self.dropout(c), alpha, out_lengths
+
+    def forward(self, features: torch.Tensor, lengths: torch.Tensor):
+        c, alpha, out_lengths = self.pool(features, lengths)
+        return self.classifier(c), alpha, out_lengths
+
+    def forward_with_aux(self, features: torch.Tensor, lengths: torch.Tensor):
+        """Training with the auxiliary task: main logits and logits over every emotion, from the same c."""
+        c, _, _ = self.pool(features, lengths)
+        return self.classifier(c), self.aux_classifier(c)

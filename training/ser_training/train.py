@@ -50,6 +50,7 @@ class TrainConfig:
     mixup: float = 0.0  # > 0: mixup (Zhang et al. 2018) with mixing weights drawn from Beta(mixup, mixup)
     segment_frames: int = 0  # > 0: the paper's baseline, fixed-length segments with posteriors averaged
     calm_as: str = ""  # RAVDESS 'calm': '' leaves it out, 'neutral' merges it
+    aux_weight: float = 0.0  # > 0: an auxiliary head learns every emotion of all the training speakers' utterances
     seed: int = 1
 
 
@@ -169,7 +170,7 @@ def evaluate(model, store, items, channel: str, config: TrainConfig) -> dict:
     return result
 
 
-def build_model(config: TrainConfig, mean: np.ndarray, std: np.ndarray) -> AttentionFCN:
+def build_model(config: TrainConfig, mean: np.ndarray, std: np.ndarray, aux_labels: tuple = ()) -> AttentionFCN:
     torch.manual_seed(config.seed)
     model = AttentionFCN(
         ModelConfig(
@@ -178,6 +179,7 @@ def build_model(config: TrainConfig, mean: np.ndarray, std: np.ndarray) -> Atten
             labels=DEFAULT_LABELS,
             attention_lambda=config.attention_lambda,
             dropout=config.dropout,
+            aux_labels=aux_labels,
         )
     )
     if config.pretrained == "imagenet":
@@ -197,7 +199,8 @@ def train(args) -> None:
     torch.set_num_threads(args.threads)
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else args.device.replace("auto", "cpu"))
     store = FeatureStore(args.features)
-    items = select(read_manifest(args.manifest), DEFAULT_LABELS, config.calm_as or None)
+    utterances = read_manifest(args.manifest)
+    items = select(utterances, DEFAULT_LABELS, config.calm_as or None)
     if args.all:
         # No test speakers: the validation speakers of "fold 5" still stop training early.
         train_items, val_items, test_items = split(items, 5)
@@ -205,8 +208,18 @@ def train(args) -> None:
         test_items = []
     else:
         train_items, val_items, test_items = split(items, args.test_fold)
+    aux_labels: tuple = ()
+    if config.aux_weight:
+        if config.mixup:
+            raise SystemExit("--aux-weight and --mixup cannot be combined")
+        # Every utterance of the training speakers joins training; those outside the four classes (fear, disgust,
+        # ...) teach only the auxiliary head (main label -1).
+        aux_labels = tuple(sorted({u.emotion for u in utterances}))
+        main = {u.path: label for u, label in train_items}
+        speakers = {u.speaker for u, _ in train_items}
+        train_items = [(u, main.get(u.path, -1)) for u in utterances if u.speaker in speakers]
     mean, std = feature_statistics([store.get(u) for u, _ in train_items])
-    model = build_model(config, mean, std).to(device)
+    model = build_model(config, mean, std, aux_labels).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = math.ceil(len(train_items) / config.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
@@ -247,12 +260,19 @@ def train(args) -> None:
                 labels.append(label)
             if config.mixup:
                 arrays, targets = mix(arrays, labels, len(DEFAULT_LABELS), config.mixup, rng)
-                target = torch.from_numpy(targets).to(device)
-            else:
+            features, lengths = (t.to(device) for t in batch_tensors(arrays))
+            if config.aux_weight:
+                logits, aux_logits = model.forward_with_aux(features, lengths)
                 target = torch.tensor(labels, device=device)
-            features, lengths = batch_tensors(arrays)
-            logits, _, _ = model(features.to(device), lengths.to(device))
-            loss = loss_fn(logits, target)
+                aux_target = torch.tensor([aux_labels.index(train_items[i][0].emotion) for i in order[b : b + config.batch_size]], device=device)
+                loss = config.aux_weight * loss_fn(aux_logits, aux_target)
+                known = target >= 0  # the four classes; other emotions teach the auxiliary head only
+                if known.any():
+                    loss = loss + loss_fn(logits[known], target[known])
+            else:
+                target = torch.from_numpy(targets).to(device) if config.mixup else torch.tensor(labels, device=device)
+                logits, _, _ = model(features, lengths)
+                loss = loss_fn(logits, target)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()

@@ -119,6 +119,26 @@ class TrainingTest(unittest.TestCase):
         self.assertGreater(result["wideband"]["ua"], 0.9, "separable synthetic classes")
         self.assertEqual(len(result["telephone"]["predictions"]), 2 * 4 * 3)
 
+    def test_auxiliary_task_learns_every_emotion_and_exports_without_it(self):
+        import onnx
+
+        from ser_training.checkpoint import load_checkpoint
+        from ser_training.export import export_onnx
+
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            args = dict(features=root / "features", manifest=synthetic_corpus(root), out=root / "aux", test_fold=2, all=False,
+                        threads=1, device="cpu", epochs=3, batch_size=8, lr=3e-3, max_frames=100, encoder="alexnet",
+                        norm="batch", seed=5, aux_weight=0.5, stop_after=0)  # fmt: skip
+            train(SimpleNamespace(**args))
+            result = json.loads((root / "aux" / "result.json").read_text())
+            model, _ = load_checkpoint(root / "aux" / "best.pt")
+            graph = onnx.load(str(export_onnx(model, root / "aux.onnx", "aux"))).graph
+        self.assertEqual(model.config.aux_labels, ("angry", "calm", "happy", "neutral", "sad"), "calm is learnt by the auxiliary head")
+        self.assertEqual(result["wideband"]["n"], 2 * 4 * 3, "tested on the four classes only")
+        self.assertEqual([o.name for o in graph.output], ["probabilities", "attention", "attention_lengths"])
+        self.assertFalse([i.name for i in graph.initializer if "aux" in i.name], "the auxiliary head is not exported")
+
     def test_warp_stretches_time_and_moves_frequency(self):
         x = np.zeros((100, 200), dtype=np.float32)
         x[:, 50] = 1  # a tone at bin 50
