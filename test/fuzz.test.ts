@@ -1,21 +1,13 @@
-import { readFileSync } from 'node:fs';
 import t from 'tap';
 import WebSocket from 'ws';
-import { EmotionPlugin } from '../src/plugin/emotionPlugin.js';
 import type { PluginEvent } from '../src/plugin/events.js';
-import { EmotionServer } from '../src/server/emotionServer.js';
 import { prng } from './helpers/signals.js';
+import { threeUtterancesMulaw } from './helpers/fixtures.js';
 import { testModelPath } from './helpers/testModel.js';
+import { testServer } from './helpers/testServer.js';
 
 const model = testModelPath();
 const MAX_PAYLOAD = 4096;
-
-/** The mu-law bytes of the three-utterance telephone fixture. */
-function mulaw(): Buffer {
-  const wav = readFileSync('test/fixtures/three-utterances-8k-mulaw.wav');
-  const at = wav.indexOf('data');
-  return wav.subarray(at + 8, at + 8 + wav.readUInt32LE(at + 4));
-}
 
 /** One malformed conversation: a path and the messages sent on it. */
 function badConversation(random: () => number): { path: string; messages: (string | Buffer)[] } {
@@ -63,7 +55,7 @@ async function goodCall(url: string, id: string): Promise<Record<string, unknown
   const closed = new Promise<void>((resolve) => ws.on('close', () => resolve()));
   await new Promise((resolve) => ws.once('open', resolve));
   ws.send(JSON.stringify({ type: 'start', sampleRate: 8000, encoding: 'mulaw', streamId: id }));
-  const audio = mulaw();
+  const audio = threeUtterancesMulaw();
   for (let i = 0; i < audio.length; i += 160) {
     ws.send(audio.subarray(i, i + 160));
     if (i % 16000 === 0) await new Promise((r) => setImmediate(r)); // let the fuzzers in between
@@ -74,12 +66,7 @@ async function goodCall(url: string, id: string): Promise<Record<string, unknown
 }
 
 t.test('thousands of malformed messages beside well-formed calls', { skip: model ? false : 'no model' }, async (t) => {
-  const plugin = await EmotionPlugin.create({ model: model!.path, log: () => {} });
-  const server = await EmotionServer.listen({ plugin, port: 0, maxPayload: MAX_PAYLOAD, startTimeoutMs: 1000 });
-  t.teardown(async () => {
-    await server.close();
-    await plugin.close();
-  });
+  const server = await testServer(t, model!.path, { maxPayload: MAX_PAYLOAD, startTimeoutMs: 1000 });
   const base = `ws://127.0.0.1:${server.address.port}`;
   const errors: PluginEvent[] = [];
   server.on('event', (e) => e.type === 'error' && errors.push(e));
@@ -108,17 +95,12 @@ t.test('thousands of malformed messages beside well-formed calls', { skip: model
 });
 
 t.test('abrupt disconnects mid-utterance: each stream is finished and its utterance scored for the server', { skip: model ? false : 'no model' }, async (t) => {
-  const plugin = await EmotionPlugin.create({ model: model!.path, log: () => {} });
-  const server = await EmotionServer.listen({ plugin, port: 0 });
-  t.teardown(async () => {
-    await server.close();
-    await plugin.close();
-  });
+  const server = await testServer(t, model!.path);
   const finals = new Map<string, number>();
   server.on('event', (e) => e.type === 'emotion' && e.final && finals.set(e.streamId, (finals.get(e.streamId) ?? 0) + 1));
   const closed = new Set<string>();
   server.on('closed', (id) => closed.add(id));
-  const audio = mulaw();
+  const audio = threeUtterancesMulaw();
   const cut = 6.5 * 8000; // 6.5 s: inside the second utterance (5.6-7.6 s)
   await Promise.all(
     ['cut-1', 'cut-2', 'cut-3'].map(async (id) => {

@@ -5,6 +5,7 @@ import { OrtSessionBackend, type InferenceBackend, type ModelInputs } from '../s
 import { logSpectrogram } from '../src/stream/spectrogram.js';
 import { decodeAudioFile } from '../src/stream/audioFile.js';
 import { resampleAll } from '../src/stream/resampler.js';
+import { threeUtterancesMulaw } from './helpers/fixtures.js';
 import { testModelPath } from './helpers/testModel.js';
 
 const model = testModelPath();
@@ -156,9 +157,7 @@ t.test('a stream whose inference fails reports it for that utterance and goes on
   const stream = await plugin.openStream({ sampleRate: 8000, encoding: 'mulaw' }, { id: 'flaky-call' });
   const events: { type: string; final?: boolean; code?: string; utteranceId?: string; fatal?: boolean }[] = [];
   stream.on('*', (e) => events.push(e));
-  const wav = readFileSync('test/fixtures/three-utterances-8k-mulaw.wav');
-  const at = wav.indexOf('data');
-  const audio = wav.subarray(at + 8, at + 8 + wav.readUInt32LE(at + 4));
+  const audio = threeUtterancesMulaw();
   for (let i = 0; i < audio.length; i += 160) await stream.push(audio.subarray(i, i + 160));
   await stream.close();
   t.match(events.filter((e) => e.type === 'error'), [{ code: 'INFERENCE_FAILED', utteranceId: 'u2', fatal: false }]);

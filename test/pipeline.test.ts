@@ -8,23 +8,17 @@ import { decodeAudioFile } from '../src/stream/audioFile.js';
 import { resampleAll } from '../src/stream/resampler.js';
 import { noise, randomChunks } from './helpers/signals.js';
 import { SHARED_DATA, noSharedData, readManifest } from './helpers/sharedData.js';
+import { THREE_UTTERANCES, threeUtterancesMulaw } from './helpers/fixtures.js';
 import { testModelPath } from './helpers/testModel.js';
 
 const model = testModelPath();
-const FIXTURE = 'test/fixtures/three-utterances-8k-mulaw.wav';
+const FIXTURE = THREE_UTTERANCES;
 /** Speech in the fixture: 1.5 s silences around espeak-ng sentences of 2.742, 2.108 and 1.776 s. */
 const FIXTURE_SPEECH = [
   [1500, 4242],
   [5742, 7850],
   [9350, 11126],
 ];
-
-/** The mu-law bytes of the fixture's data chunk. */
-function mulawBytes(): Uint8Array {
-  const wav = readFileSync(FIXTURE);
-  const at = wav.indexOf('data');
-  return wav.subarray(at + 8, at + 8 + wav.readUInt32LE(at + 4));
-}
 
 /** Pushes `chunks`, closes, and returns every event. */
 async function collect(stream: EmotionStream, chunks: Iterable<Int16Array | Float32Array | Uint8Array>): Promise<PluginEvent[]> {
@@ -44,7 +38,7 @@ t.test('the live pipeline', { skip: model ? false : 'no model: needs models/ser-
 
   t.test('telephone mu-law bytes: three utterances found near their true times, each with one final emotion', async (t) => {
     const stream = await plugin.openStream({ sampleRate: 8000, encoding: 'mulaw' }, { id: 'call-1' });
-    const events = await collect(stream, randomChunks(mulawBytes(), 1, 400));
+    const events = await collect(stream, randomChunks(threeUtterancesMulaw(), 1, 400));
     const utterances = ends(events);
     t.equal(utterances.length, 3, 'three utterances');
     utterances.forEach((u, i) => {
@@ -65,7 +59,7 @@ t.test('the live pipeline', { skip: model ? false : 'no model: needs models/ser-
   });
 
   t.test('chunking does not change what is found', async (t) => {
-    const bytes = mulawBytes();
+    const bytes = threeUtterancesMulaw();
     const runs = [];
     for (const [seed, max] of [
       [2, 80],
@@ -104,7 +98,7 @@ t.test('the live pipeline', { skip: model ? false : 'no model: needs models/ser-
 
   t.test('interim estimates while speaking, marked as such, then the final one', async (t) => {
     const stream = await plugin.openStream({ sampleRate: 8000, encoding: 'mulaw' }, { interimMs: 500 });
-    const events = await collect(stream, randomChunks(mulawBytes(), 5, 320));
+    const events = await collect(stream, randomChunks(threeUtterancesMulaw(), 5, 320));
     const interims = events.filter((e) => e.type === 'emotion' && !e.final);
     t.ok(interims.length >= 3, `${interims.length} interim events`);
     t.notOk(interims.some((e) => 'latencyMs' in e));
@@ -118,7 +112,7 @@ t.test('the live pipeline', { skip: model ? false : 'no model: needs models/ser-
       for await (const e of stream) seen.push(e.type);
     })();
     async function* source() {
-      yield* randomChunks(mulawBytes(), 6, 1000);
+      yield* randomChunks(threeUtterancesMulaw(), 6, 1000);
     }
     await plugin.pipe(source(), stream);
     await reading;

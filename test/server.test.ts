@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import alawmulaw from 'alawmulaw';
 import t from 'tap';
 import WebSocket from 'ws';
@@ -6,16 +5,10 @@ import { EmotionPlugin } from '../src/plugin/emotionPlugin.js';
 import type { PluginEvent } from '../src/plugin/events.js';
 import { EmotionServer } from '../src/server/emotionServer.js';
 import { resampleAll } from '../src/stream/resampler.js';
+import { threeUtterancesMulaw } from './helpers/fixtures.js';
 import { testModelPath } from './helpers/testModel.js';
 
 const model = testModelPath();
-
-/** The mu-law bytes of the three-utterance telephone fixture. */
-function mulaw(): Buffer {
-  const wav = readFileSync('test/fixtures/three-utterances-8k-mulaw.wav');
-  const at = wav.indexOf('data');
-  return wav.subarray(at + 8, at + 8 + wav.readUInt32LE(at + 4));
-}
 
 interface Client {
   ws: WebSocket;
@@ -51,7 +44,7 @@ t.test('the WebSocket server', { skip: model ? false : 'no model' }, async (t) =
   t.test('own protocol: start, binary audio, events back, stop', async (t) => {
     const c = await connect(`${base}/stream?token=secret`);
     c.ws.send(JSON.stringify({ type: 'start', sampleRate: 8000, encoding: 'mulaw', channels: 1, streamId: 'agent-7' }));
-    sendFrames(c.ws, mulaw());
+    sendFrames(c.ws, threeUtterancesMulaw());
     c.ws.send(JSON.stringify({ type: 'stop' }));
     const { code } = await c.closed;
     t.equal(code, 1000);
@@ -77,7 +70,7 @@ t.test('the WebSocket server', { skip: model ? false : 'no model' }, async (t) =
       }),
     );
     let chunk = 0;
-    sendFrames(c.ws, mulaw(), (f) => JSON.stringify({ event: 'media', streamSid: 'MZ0123', media: { track: 'inbound', chunk: String(++chunk), timestamp: String(chunk * 20), payload: f.toString('base64') } }));
+    sendFrames(c.ws, threeUtterancesMulaw(), (f) => JSON.stringify({ event: 'media', streamSid: 'MZ0123', media: { track: 'inbound', chunk: String(++chunk), timestamp: String(chunk * 20), payload: f.toString('base64') } }));
     c.ws.send(JSON.stringify({ event: 'stop', streamSid: 'MZ0123', stop: { callSid: 'CA9' } }));
     t.equal((await c.closed).code, 1000);
     const events = serverEvents.slice(before).filter((e) => e.streamId === 'MZ0123');
@@ -86,7 +79,7 @@ t.test('the WebSocket server', { skip: model ? false : 'no model' }, async (t) =
   });
 
   t.test('binary L16 streams (Vonage, Jambonz): first a metadata message, then 16-bit PCM', async (t) => {
-    const samples8k = Int16Array.from(mulaw(), (b) => alawmulaw.mulaw.decodeSample(b));
+    const samples8k = Int16Array.from(threeUtterancesMulaw(), (b) => alawmulaw.mulaw.decodeSample(b));
     const pcm8k = Buffer.from(samples8k.buffer);
     const up = await resampleAll(Float32Array.from(samples8k, (v) => v / 32768), 8000, 16000);
     const pcm16k = Buffer.from(Int16Array.from(up, (v) => Math.round(v * 32767)).buffer);
@@ -154,7 +147,7 @@ t.test('the WebSocket server', { skip: model ? false : 'no model' }, async (t) =
     const c5 = await connect(`${base}/stream?token=secret`); // says nothing
     t.match(await c5.closed, { code: 1008, reason: 'no start message' });
 
-    sendFrames(good.ws, mulaw());
+    sendFrames(good.ws, threeUtterancesMulaw());
     good.ws.send(JSON.stringify({ type: 'stop' }));
     t.equal((await good.closed).code, 1000);
     t.equal(good.messages.filter((m) => m.type === 'emotion' && m.final).length, 3, 'the good stream got all its events');
@@ -164,7 +157,7 @@ t.test('the WebSocket server', { skip: model ? false : 'no model' }, async (t) =
     const other = await EmotionServer.listen({ plugin, port: 0 });
     const c = await connect(`ws://127.0.0.1:${other.address.port}/stream`);
     c.ws.send(JSON.stringify({ type: 'start', sampleRate: 8000, encoding: 'mulaw' }));
-    sendFrames(c.ws, mulaw().subarray(0, 8000 * 3)); // into the first sentence
+    sendFrames(c.ws, threeUtterancesMulaw().subarray(0, 8000 * 3)); // into the first sentence
     await new Promise((r) => setTimeout(r, 300));
     await other.close();
     t.equal((await c.closed).code, 1001);

@@ -1,19 +1,13 @@
 import t from 'tap';
 import { Call, Ticker, type CallPlan } from '../bench/load/calls.js';
-import { EmotionPlugin } from '../src/plugin/emotionPlugin.js';
-import { EmotionServer } from '../src/server/emotionServer.js';
 import { testModelPath } from './helpers/testModel.js';
+import { testServer } from './helpers/testServer.js';
 
 const model = testModelPath();
 
 // The short form of bench/soak.bench.ts: calls in real time, ending and being replaced, for a few seconds.
 t.test('calls come and go: every utterance is accounted for and every stream released', { skip: model ? false : 'no model' }, async (t) => {
-  const plugin = await EmotionPlugin.create({ model: model!.path, log: () => {} });
-  const server = await EmotionServer.listen({ plugin, port: 0 });
-  t.teardown(async () => {
-    await server.close();
-    await plugin.close();
-  });
+  const server = await testServer(t, model!.path);
   const ticker = new Ticker();
   t.teardown(() => ticker.stop());
   const plan = (i: number): CallPlan => ({ leadInS: (i % 5) * 0.1, utterances: [{ speechS: 1.2 + (i % 3) * 0.3, pauseS: 0.8 }] });

@@ -2,21 +2,15 @@ import { readFileSync } from 'node:fs';
 import wrtc from '@roamhq/wrtc';
 import t from 'tap';
 import WebSocket from 'ws';
-import { EmotionPlugin } from '../src/plugin/emotionPlugin.js';
-import { EmotionServer } from '../src/server/emotionServer.js';
 import { decodeAudioFile } from '../src/stream/audioFile.js';
 import { resampleAll } from '../src/stream/resampler.js';
 import { testModelPath } from './helpers/testModel.js';
+import { testServer } from './helpers/testServer.js';
 
 const model = testModelPath();
 
 t.test('WebRTC: two peer connections on loopback, audio in, events on the socket and the data channel', { skip: model ? false : 'no model' }, async (t) => {
-  const plugin = await EmotionPlugin.create({ model: model!.path, log: () => {} });
-  const server = await EmotionServer.listen({ plugin, port: 0 });
-  t.teardown(async () => {
-    await server.close();
-    await plugin.close();
-  });
+  const server = await testServer(t, model!.path);
 
   // The caller: the first sentence of the telephone fixture and a pause, as 10 ms frames of 48 kHz audio.
   const audio = await decodeAudioFile(readFileSync('test/fixtures/three-utterances-8k-mulaw.wav'));

@@ -69,7 +69,7 @@ export class EmotionModel {
       throw new ModelError('MODEL_CORRUPT', `${name}: onnxruntime cannot load it: ${(err as Error).message}`, { cause: err });
     }
     const skipped = backend.skipped.map((s) => `${s.provider} unavailable: ${s.reason}`).join('; ');
-    const where = options.backend ? '' : options.thread === 'main' ? '' : ' in a worker thread';
+    const where = backend instanceof WorkerBackend ? ' in a worker thread' : '';
     (options.log ?? console.error)(`emotion model ${metadata.modelId} (${name}) runs on ${backend.provider}${where}${skipped ? ` (${skipped})` : ''}`);
     const model = new EmotionModel(backend, metadata, options.shortInput ?? 'pad');
     await model.predict({ frames: 300, bins: SPECTROGRAM.bins, data: new Float32Array(300 * SPECTROGRAM.bins).fill(SILENCE) });
