@@ -14,13 +14,14 @@ function worstDifference(a: Float32Array, b: Float32Array): number {
   return worst;
 }
 
-for (const [encoder, norm] of [
-  ['alexnet', 'lrn'],
-  ['alexnet', 'batch'],
-  ['squeezenet1_1', 'lrn'],
+for (const [encoder, norm, pooling] of [
+  ['alexnet', 'lrn', 'attention'],
+  ['alexnet', 'batch', 'attention'],
+  ['alexnet', 'batch', 'attention_stats'],
+  ['squeezenet1_1', 'lrn', 'attention'],
 ]) {
-  t.test(`${encoder} (${norm}): onnxruntime from TypeScript matches PyTorch to ${TOLERANCE}`, { skip: missingPython('torch', 'onnx') }, async (t) => {
-    const dir = makeParityFixture(encoder, LENGTHS, norm);
+  t.test(`${encoder} (${norm}, ${pooling}): onnxruntime from TypeScript matches PyTorch to ${TOLERANCE}`, { skip: missingPython('torch', 'onnx') }, async (t) => {
+    const dir = makeParityFixture(encoder, LENGTHS, norm, pooling);
     const model = await loadEmotionModel(join(dir, 'model.onnx'), { log: () => {} });
     t.teardown(() => model.close());
     t.equal(model.metadata.minFrames, 31);

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { PYTHON } from './python.js';
 
 /** Runs training/ser_training/parity.py: a random-weight model and PyTorch's outputs for it, in a new folder. */
-export function makeParityFixture(encoder: string, lengths: number[], norm = 'lrn'): string {
+export function makeParityFixture(encoder: string, lengths: number[], norm = 'lrn', pooling = 'attention'): string {
   const out = mkdtempSync(join(tmpdir(), `ser-parity-${encoder}-`));
-  execFileSync(PYTHON, ['-m', 'ser_training.parity', out, '--encoder', encoder, '--norm', norm, '--lengths', lengths.join(',')], {
+  execFileSync(PYTHON, ['-m', 'ser_training.parity', out, '--encoder', encoder, '--norm', norm, '--pooling', pooling, '--lengths', lengths.join(',')], {
     cwd: 'training',
     stdio: ['ignore', 'ignore', 'inherit'],
   });

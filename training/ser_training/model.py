@@ -23,6 +23,9 @@ class ModelConfig:
     attention_dim: int = 256
     dropout: float = 0.5
     norm: str = "lrn"  # alexnet: 'lrn' as the paper, or 'batch' normalisation
+    # 'attention': c of Eq. (3) as the paper; 'attention_stats': c and the attention-weighted standard deviation of
+    # the cells (attentive statistics pooling, Okabe et al. 2018), so the classifier also sees how features vary.
+    pooling: str = "attention"
     # Training only: a second classifier over every emotion of the corpora (an auxiliary task); never exported.
     aux_labels: tuple = ()
 
@@ -35,6 +38,12 @@ class ModelConfig:
     @staticmethod
     def from_dict(d: dict) -> "ModelConfig":
         return ModelConfig(**{**d, "labels": tuple(d["labels"]), "aux_labels": tuple(d.get("aux_labels", ()))})
+
+
+def weighted_std(alpha: torch.Tensor, a: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    """sqrt(sum_i alpha_i a_i^2 - c^2) per channel; alpha [batch, F, T], a [batch, channels, F, T], c [batch, channels]."""
+    second = torch.einsum("bft,bcft->bc", alpha, a * a)
+    return torch.sqrt(torch.clamp(second - c * c, min=1e-6))
 
 
 class AttentionPooling(nn.Module):
@@ -70,20 +79,26 @@ class AttentionFCN(nn.Module):
         self.register_buffer("feature_std", torch.ones(BINS))
         self.encoder = make_encoder(config.encoder, config.norm)
         channels = self.encoder.out_channels
+        if config.pooling not in ("attention", "attention_stats"):
+            raise ValueError(f"unknown pooling '{config.pooling}' (expected 'attention' or 'attention_stats')")
         self.attention = AttentionPooling(channels, config.attention_dim, config.attention_lambda)
         self.dropout = nn.Dropout(config.dropout)
-        self.classifier = nn.Linear(channels, len(config.labels))
-        self.aux_classifier = nn.Linear(channels, len(config.aux_labels)) if config.aux_labels else None
+        pooled = channels * (2 if config.pooling == "attention_stats" else 1)
+        self.classifier = nn.Linear(pooled, len(config.labels))
+        self.aux_classifier = nn.Linear(pooled, len(config.aux_labels)) if config.aux_labels else None
 
     def min_frames(self) -> int:
         return self.encoder.min_length()
 
     def pool(self, features: torch.Tensor, lengths: torch.Tensor):
-        """The utterance vector c (Eq. 3), the attention map and its widths."""
+        """The utterance vector c (Eq. 3, with the weighted standard deviation appended for 'attention_stats'), the
+        attention map and its widths."""
         x = (features - self.feature_mean) / self.feature_std
         x = zero_padding(x.transpose(1, 2).unsqueeze(1), lengths)  # [batch, 1, 200, T]
         a, out_lengths = self.encoder(x, lengths)
         c, alpha = self.attention(a, out_lengths)
+        if self.config.pooling == "attention_stats":
+            c = torch.cat([c, weighted_std(alpha, a, c)], dim=1)
         return self.dropout(c), alpha, out_lengths
 
     def forward(self, features: torch.Tensor, lengths: torch.Tensor):

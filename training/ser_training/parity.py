@@ -1,6 +1,6 @@
 """Writes a random-weight model and PyTorch's outputs for it, for the TypeScript/onnxruntime parity test.
 
-Usage: python3 -m ser_training.parity OUT_DIR [--encoder alexnet|squeezenet1_1] [--norm lrn|batch] [--lengths 31,300,3000] [--lrn native]
+Usage: python3 -m ser_training.parity OUT_DIR [--encoder alexnet|squeezenet1_1] [--norm lrn|batch] [--pooling attention|attention_stats] [--lengths 31,300,3000] [--lrn native]
 Writes OUT_DIR/model.onnx and, per length T, input_T.npy [T, 200], probabilities_T.npy [classes] and
 attention_T.npy [F', T'], each utterance run alone. Inputs shorter than the model's minimum are scored as the runtime
 scores them: padded with digital silence, ln(1e-10), up to the minimum.
@@ -18,9 +18,9 @@ from .features import BINS, LOG_FLOOR
 from .model import AttentionFCN, ModelConfig
 
 
-def random_model(encoder: str, seed: int, norm: str = "lrn") -> AttentionFCN:
+def random_model(encoder: str, seed: int, norm: str = "lrn", pooling: str = "attention") -> AttentionFCN:
     torch.manual_seed(seed)
-    model = AttentionFCN(ModelConfig(encoder=encoder, norm=norm)).eval()
+    model = AttentionFCN(ModelConfig(encoder=encoder, norm=norm, pooling=pooling)).eval()
     with torch.no_grad():  # non-trivial input statistics, as a trained model has
         model.feature_mean.copy_(torch.linspace(-12.0, -6.0, BINS))
         model.feature_std.copy_(torch.linspace(2.0, 4.0, BINS))
@@ -43,12 +43,13 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--encoder", default="alexnet")
     parser.add_argument("--norm", default="lrn")
+    parser.add_argument("--pooling", default="attention")
     parser.add_argument("--lengths", default="12,31,47,100,300,3000")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--lrn", choices=["plain", "native"], default="plain")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
-    model = random_model(args.encoder, args.seed, args.norm)
+    model = random_model(args.encoder, args.seed, args.norm, args.pooling)
     export_onnx(model, args.out / "model.onnx", f"parity-{args.encoder}-{args.norm}", args.lrn)
     generator = torch.Generator().manual_seed(args.seed)
     for frames in map(int, args.lengths.split(",")):

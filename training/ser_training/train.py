@@ -51,6 +51,7 @@ class TrainConfig:
     segment_frames: int = 0  # > 0: the paper's baseline, fixed-length segments with posteriors averaged
     calm_as: str = ""  # RAVDESS 'calm': '' leaves it out, 'neutral' merges it
     aux_weight: float = 0.0  # > 0: an auxiliary head learns every emotion of all the training speakers' utterances
+    pooling: str = "attention"  # or 'attention_stats' (ModelConfig.pooling)
     seed: int = 1
 
 
@@ -179,6 +180,7 @@ def build_model(config: TrainConfig, mean: np.ndarray, std: np.ndarray, aux_labe
             labels=DEFAULT_LABELS,
             attention_lambda=config.attention_lambda,
             dropout=config.dropout,
+            pooling=config.pooling,
             aux_labels=aux_labels,
         )
     )
@@ -237,7 +239,7 @@ def train(args) -> None:
             optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15
         )
         schedule.load_state_dict(state.pop("schedule"))
-        if state.pop("train_config") != asdict(config):
+        if {**asdict(TrainConfig()), **state.pop("train_config")} != asdict(config):  # fields added since: defaults
             raise SystemExit(f"{out} holds a run with another configuration: use a new --out")
         print(f"resuming {out} after epoch {state['epoch']}", flush=True)
     rng = np.random.default_rng(config.seed * 1000 + state["epoch"])

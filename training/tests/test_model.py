@@ -13,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ser_training.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from ser_training.encoders import alexnet_convs  # noqa: E402
+from ser_training.layers import zero_padding  # noqa: E402
 from ser_training.model import AttentionFCN, ModelConfig  # noqa: E402
 from ser_training.pretrained import load_squeezenet1_1_imagenet, load_torchvision_alexnet  # noqa: E402
 
@@ -61,6 +62,22 @@ class MaskingTest(unittest.TestCase):
             _, alpha, widths = m(torch.randn(2, 300, 200), torch.tensor([300, 150]))
         torch.testing.assert_close(alpha.sum(dim=(1, 2)), torch.ones(2))
         self.assertEqual(tuple(alpha.shape[:2]), (2, 11))
+
+    def test_statistics_pooling(self):
+        m = model(norm="batch", pooling="attention_stats")
+        x = torch.randn(2, 300, 200) * 3 - 8
+        one, n = x[1:, :120], torch.tensor([120])
+        with torch.no_grad():
+            logits, _, _ = m(x, torch.tensor([300, 120]))
+            alone, _, _ = m(one, n)
+            pooled, _, _ = m.pool(one, n)
+            a, widths = m.encoder(zero_padding(((one - m.feature_mean) / m.feature_std).transpose(1, 2).unsqueeze(1), n), n)
+            c, alpha = m.attention(a, widths)
+        torch.testing.assert_close(logits[1], alone[0], atol=1e-5, rtol=1e-5)
+        spread = torch.einsum("bft,bcft->bc", alpha, (a - c[:, :, None, None]) ** 2).clamp(min=1e-6).sqrt()  # dead channels: the floor
+        torch.testing.assert_close(pooled, torch.cat([c, spread], dim=1), atol=1e-4, rtol=1e-3)
+        with self.assertRaisesRegex(ValueError, "unknown pooling 'max'"):
+            model(pooling="max")
 
     def test_lambda_zero_is_uniform_pooling(self):
         m = model(attention_lambda=0.0)
