@@ -158,6 +158,18 @@ def pooled(results: list[dict], channel: str) -> dict:
     return {"seeds": seeds}
 
 
+def same_folds(results: list[dict], reference: str = "fcn-alexnet-bn") -> str:
+    """For an incomplete run: its mean fold UA beside the reference run's (seed 1) on the same test folds."""
+    ours = {(r["config"]["seed"], r["test_fold"]): r for r in results}
+    theirs = {r["test_fold"]: r for r in load_results(reference) if r["config"]["seed"] == 1}
+    folds = [fold for _, fold in ours if fold in theirs]
+    if not folds:
+        return ""
+    mean = lambda rs, channel: 100 * np.mean([r[channel]["ua"] for r in rs])  # noqa: E731
+    mine, ref = list(ours.values()), [theirs[f] for f in folds]
+    return f"; mean {mean(mine, 'wideband'):.1f} / {mean(mine, 'telephone'):.1f} against {mean(ref, 'wideband'):.1f} / {mean(ref, 'telephone'):.1f} for {reference} seed 1 on the same folds"
+
+
 def fmt(values: list[float]) -> str:
     if not values:
         return "-"
@@ -208,7 +220,7 @@ def report(out: Path) -> None:
         epochs = sorted({r["config"]["epochs"] for r in results if r["config"]["epochs"]}) or ["-"]
         if not wide:
             done = ", ".join(f"fold {r['test_fold']}: {100 * r['wideband']['ua']:.1f} / {100 * r['telephone']['ua']:.1f}" for r in results)
-            lines.append(f"| {description} | incomplete | {'/'.join(map(str, epochs))} | {folds_done} of 5 folds (UA wideband / telephone): {done} | | | | | | |")
+            lines.append(f"| {description} | incomplete | {'/'.join(map(str, epochs))} | {folds_done} of 5 folds (UA wideband / telephone): {done}{same_folds(results)} | | | | | | |")
             continue
         corpus = " / ".join(fmt([s["corpora"][c]["ua"] for s in wide]) for c in ("emodb", "ravdess", "savee"))
         fold_ua = [u for s in wide for u in s["fold_ua"]]
