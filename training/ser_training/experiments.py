@@ -42,6 +42,7 @@ EXPERIMENTS = {
     "fcn-alexnet-bn-mixwarp": ("5. AlexNet + BN, warping and mixup (alpha 0.4)", {"norm": "batch", "warp": 0.1, "mixup": 0.4}),
     "fcn-alexnet-bn-aux": ("5. AlexNet + BN, auxiliary head over all 9 emotions of the training speakers (weight 0.5)", {"norm": "batch", "aux_weight": 0.5}),
     "fcn-alexnet-bn-stats": ("5. AlexNet + BN, attentive statistics pooling: c and the attention-weighted standard deviation", {"norm": "batch", "pooling": "attention_stats"}),
+    "fcn-alexnet-bn-final": ("5. AlexNet + BN without a validation holdout: those speakers train too, the final epoch is kept", {"norm": "batch", "holdout": False}),
     "fcn-squeezenet-imagenet-mixwarp": ("5. SqueezeNet 1.1 ImageNet init, warping and mixup, 60 epochs", {"encoder": "squeezenet1_1", "pretrained": "imagenet", "warp": 0.1, "mixup": 0.4, "epochs": 60}),
 }
 

@@ -52,6 +52,8 @@ class TrainConfig:
     calm_as: str = ""  # RAVDESS 'calm': '' leaves it out, 'neutral' merges it
     aux_weight: float = 0.0  # > 0: an auxiliary head learns every emotion of all the training speakers' utterances
     pooling: str = "attention"  # or 'attention_stats' (ModelConfig.pooling)
+    # False: the validation speakers train too and the final epoch's model is kept (no early stopping)
+    holdout: bool = True
     seed: int = 1
 
 
@@ -210,6 +212,8 @@ def train(args) -> None:
         test_items = []
     else:
         train_items, val_items, test_items = split(items, args.test_fold)
+    if not config.holdout:
+        train_items, val_items = train_items + val_items, []
     aux_labels: tuple = ()
     if config.aux_weight:
         if config.mixup:
@@ -280,10 +284,15 @@ def train(args) -> None:
             optimizer.step()
             schedule.step()
             losses.append(float(loss))
-        wide = evaluate(model, store, val_items, "wideband", config)
-        tel = evaluate(model, store, val_items, "telephone", config)
-        score = (wide["ua"] + tel["ua"]) / 2
-        record = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "val_ua": wide["ua"], "val_ua_telephone": tel["ua"], "seconds": round(time.time() - started, 1)}
+        record = {"epoch": epoch + 1, "loss": float(np.mean(losses))}
+        if val_items:
+            wide = evaluate(model, store, val_items, "wideband", config)
+            tel = evaluate(model, store, val_items, "telephone", config)
+            score = (wide["ua"] + tel["ua"]) / 2
+            record.update(val_ua=wide["ua"], val_ua_telephone=tel["ua"])
+        else:
+            score = epoch + 1  # no validation speakers: each epoch replaces the last, the final one is kept
+        record["seconds"] = round(time.time() - started, 1)
         state["history"].append(record)
         print(json.dumps(record), flush=True)
         state["epoch"] = epoch + 1
@@ -304,7 +313,8 @@ def train(args) -> None:
             "validation_speakers": sorted({u.speaker for u, _ in val_items}),
         }
         (out / "final.json").write_text(json.dumps(summary))
-        print(f"all speakers: best epoch {state['best_epoch']}, validation UA {state['best_score']:.3f}", flush=True)
+        kept = f"validation UA {state['best_score']:.3f}" if val_items else "no validation speakers"
+        print(f"all speakers: kept epoch {state['best_epoch']}, {kept}", flush=True)
     elif not (out / "result.json").exists():
         best, _ = load_checkpoint(out / "best.pt")
         best.to(device)

@@ -106,6 +106,19 @@ class TrainingTest(unittest.TestCase):
         self.assertFalse(set(summary["validation_speakers"]) & set(summary["train_speakers"]))
         self.assertEqual(len(summary["train_speakers"]) + len(summary["validation_speakers"]), 10, "every speaker")
 
+    def test_without_holdout_every_training_speaker_trains_and_the_final_epoch_is_kept(self):
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            args = dict(features=root / "features", manifest=synthetic_corpus(root), out=root / "run", test_fold=3, all=False,
+                        threads=1, device="cpu", epochs=2, batch_size=8, lr=3e-3, max_frames=100, encoder="alexnet",
+                        norm="batch", seed=6, holdout=False, pooling="attention_stats", stop_after=0)  # fmt: skip
+            train(SimpleNamespace(**args))
+            result = json.loads((root / "run" / "result.json").read_text())
+        self.assertEqual((result["validation_speakers"], len(result["train_speakers"])), ([], 8))
+        self.assertEqual(result["best_epoch"], 2)
+        self.assertNotIn("val_ua", result["history"][-1])
+        self.assertEqual(result["wideband"]["n"], 2 * 4 * 3)
+
     @unittest.skipUnless(importlib.util.find_spec("sklearn"), "scikit-learn is not installed (apt-get install python3-sklearn)")
     def test_svm_baseline_on_functionals(self):
         from ser_training.baseline_svm import run as run_svm
