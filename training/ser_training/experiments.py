@@ -4,6 +4,7 @@ Usage:
   python3 -m ser_training.experiments run NAME [--folds 1,2,3,4,5,all] [--seeds 1,2,3] [--stop-after N] [--device D]
   python3 -m ser_training.experiments report [--out ../docs/results.md]
   python3 -m ser_training.experiments list
+  python3 -m ser_training.experiments last-epoch NAME [--seed S]
 
 Runs go to training/runs/NAME/seed<S>/fold<K>/ (checkpoints and log, not kept in git); rerunning resumes. Each
 finished fold's result (figures, per-utterance predictions, wall time) is copied to
@@ -133,6 +134,45 @@ def keep(out: Path, kept: Path, written: str = "result.json") -> None:
     kept.write_text(json.dumps(result))
 
 
+def compare_last_epoch(name: str, seed: int) -> Path:
+    """Scores each fold's final-epoch checkpoint (last.pt) beside the validation-chosen one (best.pt) on the fold's
+    test speakers: does early stopping on the validation speakers pick a better model than the schedule's end?"""
+    from .evaluate import evaluate_checkpoints
+
+    folds = {}
+    for fold in range(1, 6):
+        run_dir = RUNS / name / f"seed{seed}" / f"fold{fold}"
+        folds[fold] = {
+            which: {channel: evaluate_checkpoints([run_dir / f"{which}.pt"], FEATURES, MANIFEST, fold)[channel]["ua"] for channel in ("wideband", "telephone")}
+            for which in ("best", "last")
+        }
+    out = RESULTS / name / f"seed{seed}" / "last-epoch.json"
+    out.write_text(json.dumps(folds, indent=1))
+    return out
+
+
+def last_epoch_section() -> list[str]:
+    files = sorted(RESULTS.glob("*/seed*/last-epoch.json"))
+    if not files:
+        return []
+    lines = ["## Early stopping against the final epoch", "",
+             "Each fold's model chosen on the validation speakers (best.pt) and the model at the end of the one-cycle",
+             "schedule (last.pt), both scored on the fold's test speakers (`experiments last-epoch NAME`). These test-fold",
+             "figures motivated fcn-alexnet-bn-final; that run's own figures are in the table.", "",
+             "| run | mean fold UA wideband, chosen / final | telephone, chosen / final | folds where final is better (wideband) |",
+             "|---|---|---|---|"]  # fmt: skip
+    for f in files:
+        folds = list(json.loads(f.read_text()).values())
+
+        def mean(which: str, channel: str) -> float:
+            return 100 * float(np.mean([r[which][channel] for r in folds]))
+
+        better = sum(r["last"]["wideband"] > r["best"]["wideband"] for r in folds)
+        lines.append(f"| {f.parts[-3]} {f.parts[-2]} | {mean('best', 'wideband'):.1f} / {mean('last', 'wideband'):.1f} | "
+                     f"{mean('best', 'telephone'):.1f} / {mean('last', 'telephone'):.1f} | {better} of {len(folds)} |")  # fmt: skip
+    return lines + [""]
+
+
 def load_results(name: str) -> list[dict]:
     return [json.loads(f.read_text()) for f in sorted((RESULTS / name).glob("seed*/fold*.json"))]
 
@@ -238,7 +278,7 @@ def report(out: Path) -> None:
                     "| | " + " | ".join(DEFAULT_LABELS) + " |", "|---" * (len(DEFAULT_LABELS) + 1) + "|"]  # fmt: skip
         details += [f"| {label} | " + " | ".join(str(v) for v in row) + " |" for label, row in zip(DEFAULT_LABELS, matrix)]
         details.append("")
-    out.write_text("\n".join(lines + ["", "## Details", ""] + details) + "\n")
+    out.write_text("\n".join(lines + [""] + last_epoch_section() + ["## Details", ""] + details) + "\n")
     print(f"wrote {out}")
 
 
@@ -255,11 +295,16 @@ def main() -> None:
     p = sub.add_parser("report")
     p.add_argument("--out", type=Path, default=ROOT / "docs" / "results.md")
     sub.add_parser("list")
+    e = sub.add_parser("last-epoch", help="score each fold's final-epoch checkpoint beside the validation-chosen one")
+    e.add_argument("name", choices=sorted(EXPERIMENTS))
+    e.add_argument("--seed", type=int, default=1)
     sub.add_parser("collect", help="copy finished folds from runs/ to results/ (for runs started by hand)")
     args = parser.parse_args()
     if args.command == "run":
         folds = [f if f == "all" else int(f) for f in args.folds.split(",")]
         run(args.name, folds, [int(s) for s in args.seeds.split(",")], args.stop_after, args.threads, args.device)
+    elif args.command == "last-epoch":
+        print(f"wrote {compare_last_epoch(args.name, args.seed)}")
     elif args.command == "report":
         report(args.out)
     elif args.command == "collect":
