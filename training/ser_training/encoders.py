@@ -49,6 +49,14 @@ def squeezenet1_1_encoder() -> LengthAwareSequential:
         Fire(128, 32, 128, 128), Fire(256, 32, 128, 128), pool(),
         Fire(256, 48, 192, 192), Fire(384, 48, 192, 192), Fire(384, 64, 256, 256), Fire(512, 64, 0, 256),
     )  # fmt: skip
+    # He initialisation, as torchvision's SqueezeNet. Torch's default (weight variance 1/(3 fan_in)) shrinks the
+    # signal at each of the 17 ReLU convolutions until the cells' variation is a few thousandths of the input's
+    # (the biases dominate), and a network trained from it stayed at chance. ImageNet weights, where loaded,
+    # replace these.
+    for m in encoder.modules():
+        if isinstance(m, nn.Conv2d):
+            nn.init.kaiming_uniform_(m.weight, nonlinearity="relu")
+            nn.init.zeros_(m.bias)
     encoder.out_channels = 256
     return encoder
 

@@ -158,7 +158,8 @@ def last_epoch_section() -> list[str]:
     lines = ["## Early stopping against the final epoch", "",
              "Each fold's model chosen on the validation speakers (best.pt) and the model at the end of the one-cycle",
              "schedule (last.pt), both scored on the fold's test speakers (`experiments last-epoch NAME`). These test-fold",
-             "figures motivated fcn-alexnet-bn-final; that run's own figures are in the table.", "",
+             "figures motivated fcn-alexnet-bn-final, whose own figures are in the table. Its gain over fcn-alexnet-bn",
+             "is more than the epoch choice: the five validation speakers train too, and each run is one seed.", "",
              "| run | mean fold UA wideband, chosen / final | telephone, chosen / final | folds where final is better (wideband) |",
              "|---|---|---|---|"]  # fmt: skip
     for f in files:

@@ -102,6 +102,13 @@ class MaskingTest(unittest.TestCase):
         g = model().encoder.geometry()
         self.assertEqual((g.stride, g.offset, g.receptive_field), (16, 15.0, 163))
 
+    def test_random_initialisation_keeps_the_input_variation(self):
+        # Cells of a randomly initialised encoder must still differ with the input, or attention has nothing to weigh.
+        x, lengths = torch.randn(2, 1, 200, 300), torch.tensor([300, 300])
+        with torch.no_grad():
+            cells, _ = model("squeezenet1_1").encoder(x, lengths)
+        self.assertGreater(float(cells.std(dim=(2, 3)).mean()), 0.1)
+
     def test_unknown_encoder(self):
         with self.assertRaisesRegex(ValueError, "unknown encoder 'vgg'"):
             AttentionFCN(ModelConfig(encoder="vgg"))
