@@ -144,8 +144,14 @@ class Connection {
   ) {
     this.arm(server.options.startTimeoutMs, 'no start message');
     ws.on('message', (data, isBinary) => this.enqueue(data, isBinary));
-    ws.on('error', () => void this.finish(CLOSE.POLICY_VIOLATION, 'socket error'));
-    ws.on('close', () => void this.finish());
+    ws.on('error', () => this.finishAfterQueued(CLOSE.POLICY_VIOLATION, 'socket error'));
+    ws.on('close', () => this.finishAfterQueued());
+  }
+
+  /** Every message a client sent before its connection ended (dropped or not) is handled before the stream is
+   *  finished: a busy server may still be behind, and that audio belongs to the utterance being scored. */
+  private finishAfterQueued(code?: number, reason?: string): void {
+    this.chain = this.chain.then(() => this.finish(code, reason));
   }
 
   /** A client sending faster than the pipeline runs is paused (TCP backpressure) instead of buffered without bound. */
