@@ -221,7 +221,7 @@ class Connection {
     this.peer = new WebRtcPeer({
       // Audio frames join the message chain, so the stream opens (on the first frame) before any push.
       onAudio: (audio) => (this.chain = this.chain.then(() => this.webrtcAudio(audio))),
-      onClosed: () => void this.finish(CLOSE.NORMAL, 'peer connection closed'),
+      onClosed: () => this.finishAfterQueued(CLOSE.NORMAL, 'peer connection closed'),
     });
     this.send({ type: 'answer', sdp: await this.peer.answer(message.sdp) });
   }

@@ -43,7 +43,7 @@ EXPERIMENTS = {
     "fcn-alexnet-bn-mixwarp": ("5. AlexNet + BN, warping and mixup (alpha 0.4)", {"norm": "batch", "warp": 0.1, "mixup": 0.4}),
     "fcn-alexnet-bn-aux": ("5. AlexNet + BN, auxiliary head over all 9 emotions of the training speakers (weight 0.5)", {"norm": "batch", "aux_weight": 0.5}),
     "fcn-alexnet-bn-stats": ("5. AlexNet + BN, attentive statistics pooling: c and the attention-weighted standard deviation", {"norm": "batch", "pooling": "attention_stats"}),
-    "fcn-alexnet-bn-final": ("5. AlexNet + BN without a validation holdout: those speakers train too, the final epoch is kept", {"norm": "batch", "holdout": False}),
+    "fcn-alexnet-bn-final": ("5. AlexNet + BN without a validation holdout: those speakers train too, the final epoch is kept (the shipped model's recipe)", {"norm": "batch", "holdout": False}),
     "fcn-squeezenet-imagenet-mixwarp": ("5. SqueezeNet 1.1 ImageNet init, warping and mixup, 60 epochs", {"encoder": "squeezenet1_1", "pretrained": "imagenet", "warp": 0.1, "mixup": 0.4, "epochs": 60}),
 }
 
@@ -52,7 +52,7 @@ EXPERIMENTS = {
 ENSEMBLES = {
     "ensemble-mixwarp-x3": ("6. ensemble: mean of the three seeds of fcn-alexnet-bn-mixwarp", [("fcn-alexnet-bn-mixwarp", s) for s in (1, 2, 3)]),
     "ensemble-shipped": (
-        "6. ensemble of fcn-alexnet-bn and fcn-alexnet-bn-mixwarp, seed 1 each: the shipped model's recipe",
+        "6. ensemble of fcn-alexnet-bn and fcn-alexnet-bn-mixwarp, seed 1 each: the previous shipped model's recipe",
         [("fcn-alexnet-bn", 1), ("fcn-alexnet-bn-mixwarp", 1)],
     ),
     "ensemble-four": (
@@ -228,7 +228,8 @@ def report(out: Path) -> None:
         "classes: angry, happy, sad, neutral; RAVDESS calm left out unless a row says otherwise). Every test utterance",
         "is scored once per seed, by the model of the fold that held its speaker out; WA = overall accuracy, UA = mean",
         "of per-class recalls, pooled over the five folds, then mean ± standard deviation over seeds. Early stopping",
-        "and model choice use validation speakers taken from the training folds only (`data.validation_speakers`).",
+        "and model choice use validation speakers taken from the training folds only (`data.validation_speakers`);",
+        "rows without a holdout train on those speakers too and keep the final epoch.",
         "Telephone: the same test audio through 8 kHz G.711 mu-law (`ser features`, channel `telephone`); every",
         "network is trained with telephone copies as augmentation (probability 0.5). No normalisation uses test",
         "audio: input statistics come from the training speakers.",
