@@ -59,6 +59,10 @@ ENSEMBLES = {
         "6. ensemble of fcn-alexnet-bn (seed 1) and fcn-alexnet-bn-mixwarp (seeds 1-3)",
         [("fcn-alexnet-bn", 1)] + [("fcn-alexnet-bn-mixwarp", s) for s in (1, 2, 3)],
     ),
+    "ensemble-final-x2": (
+        "6. ensemble: mean of seeds 1 and 2 of fcn-alexnet-bn-final",
+        [("fcn-alexnet-bn-final", s) for s in (1, 2)],
+    ),
 }
 
 
