@@ -44,6 +44,7 @@ EXPERIMENTS = {
     "fcn-alexnet-bn-aux": ("5. AlexNet + BN, auxiliary head over all 9 emotions of the training speakers (weight 0.5)", {"norm": "batch", "aux_weight": 0.5}),
     "fcn-alexnet-bn-stats": ("5. AlexNet + BN, attentive statistics pooling: c and the attention-weighted standard deviation", {"norm": "batch", "pooling": "attention_stats"}),
     "fcn-alexnet-bn-final": ("5. AlexNet + BN without a validation holdout: those speakers train too, the final epoch is kept (one network of the shipped model)", {"norm": "batch", "holdout": False}),
+    "fcn-alexnet-bn-final-calm": ("5. as fcn-alexnet-bn-final with RAVDESS calm merged into neutral (training and test; the row's figures leave calm out, see Details)", {"norm": "batch", "holdout": False, "calm_as": "neutral"}),
     "fcn-squeezenet-imagenet-mixwarp": ("5. SqueezeNet 1.1 ImageNet init, warping and mixup, 60 epochs", {"encoder": "squeezenet1_1", "pretrained": "imagenet", "warp": 0.1, "mixup": 0.4, "epochs": 60}),
 }
 
@@ -182,9 +183,17 @@ def load_results(name: str) -> list[dict]:
     return [json.loads(f.read_text()) for f in sorted((RESULTS / name).glob("seed*/fold*.json"))]
 
 
-def pooled(results: list[dict], channel: str) -> dict:
+def scored(result: dict, channel: str, leave_out: frozenset) -> tuple[list[int], list[int], list[str]]:
+    """Truth, predicted class and corpus of one fold's test utterances, less those whose path is in leave_out."""
+    kept = [p for p in result[channel]["predictions"] if p["path"] not in leave_out]
+    return ([p["truth"] for p in kept], [int(np.argmax(p["probabilities"])) for p in kept],
+            [p["path"].split("/")[0] for p in kept])  # fmt: skip
+
+
+def pooled(results: list[dict], channel: str, leave_out: frozenset = frozenset()) -> dict:
     """Cross-validation figures: each seed's five test folds pooled (every utterance scored once), then mean and
-    spread over seeds; per-fold UA spread within a seed is reported too."""
+    spread over seeds; per-fold UA spread within a seed is reported too. Utterances in `leave_out` (paths) are not
+    scored, so that a run trained on more classes is compared on the same test set as the others."""
     by_seed: dict[int, list[dict]] = {}
     for r in results:
         by_seed.setdefault(r["config"]["seed"], []).append(r)
@@ -192,16 +201,29 @@ def pooled(results: list[dict], channel: str) -> dict:
     for seed, rs in sorted(by_seed.items()):
         if len(rs) < 5:
             continue
-        truth, predicted, corpora = [], [], []
-        for r in rs:
-            for p in r[channel]["predictions"]:
-                truth.append(p["truth"])
-                predicted.append(int(np.argmax(p["probabilities"])))
-                corpora.append(p["path"].split("/")[0])
-        s = summarise(truth, predicted, corpora, 4)
-        s["fold_ua"] = [r[channel]["ua"] for r in sorted(rs, key=lambda r: r["test_fold"])]
+        folds = [scored(r, channel, leave_out) for r in sorted(rs, key=lambda r: r["test_fold"])]
+        s = summarise(*(sum(parts, []) for parts in zip(*folds)), 4)
+        s["fold_ua"] = [summarise(*fold, 4)["ua"] for fold in folds]
         seeds.append(s)
     return {"seeds": seeds}
+
+
+def calm_paths() -> frozenset:
+    """The RAVDESS calm utterances, by path (from the manifest)."""
+    from .data import read_manifest
+
+    return frozenset(u.path for u in read_manifest(MANIFEST) if u.emotion == "calm")
+
+
+def calm_details(results: list[dict], calm: frozenset, labels: tuple) -> list[str]:
+    """For a run that merged calm into neutral: where its calm test utterances went, and its figures with them."""
+    predicted = [int(np.argmax(p["probabilities"])) for r in results for p in r["wideband"]["predictions"] if p["path"] in calm]
+    counts = np.bincount(predicted, minlength=len(labels))
+    merged = {channel: fmt([s["ua"] for s in pooled(results, channel)["seeds"]]) for channel in ("wideband", "telephone")}
+    return [f"RAVDESS calm test utterances, wideband, all seeds (n = {len(predicted)}), predicted as: "
+            + ", ".join(f"{label} {n}" for label, n in zip(labels, counts)) + ". "
+            f"UA with them scored as neutral (the task this run was trained for): wideband {merged['wideband']}, "
+            f"telephone {merged['telephone']}; the table's row leaves them out, as the other rows do.", ""]  # fmt: skip
 
 
 def same_folds(results: list[dict], reference: str = "fcn-alexnet-bn") -> str:
@@ -262,7 +284,8 @@ def report(out: Path) -> None:
         if not results:
             lines.append(f"| {description} | - | - | not run | | | | | | |")
             continue
-        wide, tel = pooled(results, "wideband")["seeds"], pooled(results, "telephone")["seeds"]
+        calm = calm_paths() if any(r["config"].get("calm_as") for r in results) else frozenset()
+        wide, tel = pooled(results, "wideband", calm)["seeds"], pooled(results, "telephone", calm)["seeds"]
         folds_done = len(results)
         epochs = sorted({r["config"]["epochs"] for r in results if r["config"]["epochs"]}) or ["-"]
         if not wide:
@@ -284,6 +307,8 @@ def report(out: Path) -> None:
                     "| | " + " | ".join(DEFAULT_LABELS) + " |", "|---" * (len(DEFAULT_LABELS) + 1) + "|"]  # fmt: skip
         details += [f"| {label} | " + " | ".join(str(v) for v in row) + " |" for label, row in zip(DEFAULT_LABELS, matrix)]
         details.append("")
+        if calm:
+            details += calm_details(results, calm, DEFAULT_LABELS)
     out.write_text("\n".join(lines + [""] + last_epoch_section() + ["## Details", ""] + details) + "\n")
     print(f"wrote {out}")
 

@@ -73,6 +73,22 @@ class MetricsTest(unittest.TestCase):
         self.assertAlmostEqual(r["ua"], (3 / 4 + 1 + 0 + 1 / 2) / 4)
         self.assertAlmostEqual(r["corpora"]["y"]["ua"], 0.5)
 
+    def test_pooled_figures_can_leave_utterances_out(self):
+        from ser_training.experiments import pooled
+
+        def prediction(path, truth, guess):
+            return {"path": path, "truth": truth, "probabilities": [0.9 if c == guess else 0.1 / 3 for c in range(4)]}
+
+        # Five folds of one seed: each has one right answer per class and one calm utterance (truth neutral) called sad.
+        results = [{"config": {"seed": 1}, "test_fold": k, "wideband": {"predictions": [
+            *(prediction(f"c/{k}-{c}.flac", c, c) for c in range(4)), prediction(f"ravdess/{k}-calm.flac", 3, 2)]}}
+            for k in range(1, 6)]  # fmt: skip
+        calm = frozenset(f"ravdess/{k}-calm.flac" for k in range(1, 6))
+        everything, without_calm = (pooled(results, "wideband", leave)["seeds"][0] for leave in (frozenset(), calm))
+        self.assertAlmostEqual(everything["ua"], (1 + 1 + 1 + 0.5) / 4)
+        self.assertEqual((without_calm["ua"], without_calm["n"], without_calm["fold_ua"]), (1.0, 20, [1.0] * 5))
+        self.assertNotIn("ravdess", without_calm["corpora"])
+
 
 class TrainingTest(unittest.TestCase):
     def test_tiny_run_learns_resumes_and_reports(self):
