@@ -36,18 +36,23 @@ def alexnet_convs(encoder: LengthAwareSequential) -> list[nn.Conv2d]:
     return [b.layer for b in encoder if isinstance(b, Windowed) and isinstance(b.layer, nn.Conv2d)]
 
 
-def squeezenet1_1_encoder() -> LengthAwareSequential:
+def squeezenet1_1_encoder(norm: str = "none") -> LengthAwareSequential:
     """SqueezeNet 1.1 up to fire9 (Iandola et al. 2016), as in the Keras port whose ImageNet weights load into it:
     conv 3x3/2 (64), ReLU, max-pool 3/2, fire2-3, max-pool 3/2, fire4-5, max-pool 3/2, fire6-9. Pools drop the
     incomplete window at the edge ('valid'), as the port does. The port's fire9 has no expand1x1 branch (its weights
-    hold squeeze1x1 and expand3x3 only), so the encoder ends in fire9's 256 expand3x3 channels."""
+    hold squeeze1x1 and expand3x3 only), so the encoder ends in fire9's 256 expand3x3 channels. norm='batch' puts
+    batch normalisation after every convolution (beyond the paper, as for AlexNet); 'none' is SqueezeNet as published."""
+    if norm not in ("none", "batch"):
+        raise ValueError(f"squeezenet1_1's norm must be 'none' or 'batch', not {norm!r}")
+    bn = norm == "batch"
     relu = lambda: Pointwise(nn.ReLU(inplace=True))  # noqa: E731
     pool = lambda: Windowed(nn.MaxPool2d(3, 2))  # noqa: E731
+    fire = lambda *channels: Fire(*channels, batch_norm=bn)  # noqa: E731
     encoder = LengthAwareSequential(
-        Windowed(nn.Conv2d(1, 64, 3, stride=2)), relu(), pool(),
-        Fire(64, 16, 64, 64), Fire(128, 16, 64, 64), pool(),
-        Fire(128, 32, 128, 128), Fire(256, 32, 128, 128), pool(),
-        Fire(256, 48, 192, 192), Fire(384, 48, 192, 192), Fire(384, 64, 256, 256), Fire(512, 64, 0, 256),
+        Windowed(nn.Conv2d(1, 64, 3, stride=2)), *([MaskedBatchNorm(64)] if bn else []), relu(), pool(),
+        fire(64, 16, 64, 64), fire(128, 16, 64, 64), pool(),
+        fire(128, 32, 128, 128), fire(256, 32, 128, 128), pool(),
+        fire(256, 48, 192, 192), fire(384, 48, 192, 192), fire(384, 64, 256, 256), fire(512, 64, 0, 256),
     )  # fmt: skip
     # He initialisation, as torchvision's SqueezeNet. Torch's default (weight variance 1/(3 fan_in)) shrinks the
     # signal at each of the 17 ReLU convolutions until the cells' variation is a few thousandths of the input's
@@ -65,7 +70,6 @@ def make_encoder(name: str, norm: str) -> LengthAwareSequential:
     if name == "alexnet":
         return alexnet_encoder(norm)
     if name == "squeezenet1_1":
-        if norm != "lrn":
-            raise ValueError("squeezenet1_1 has no normalisation layers to choose")
-        return squeezenet1_1_encoder()
+        # The configuration's default norm, 'lrn', means SqueezeNet as published: it has no LRN layers.
+        return squeezenet1_1_encoder("none" if norm == "lrn" else norm)
     raise ValueError(f"unknown encoder {name!r}; choose one of ['alexnet', 'squeezenet1_1']")

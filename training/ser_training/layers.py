@@ -75,13 +75,15 @@ class Pointwise(nn.Module):
 
 class Fire(nn.Module):
     """SqueezeNet's fire module: squeeze 1x1, ReLU, then expand 1x1 and 3x3 ('same'), each with ReLU, concatenated.
-    expand1x1 = 0 leaves out the 1x1 branch."""
+    expand1x1 = 0 leaves out the 1x1 branch; batch_norm puts a MaskedBatchNorm between each convolution and its ReLU."""
 
-    def __init__(self, in_channels: int, squeeze: int, expand1x1: int, expand3x3: int):
+    def __init__(self, in_channels: int, squeeze: int, expand1x1: int, expand3x3: int, batch_norm: bool = False):
         super().__init__()
+        norm = lambda channels: MaskedBatchNorm(channels) if batch_norm and channels else None  # noqa: E731
         self.squeeze1x1 = nn.Conv2d(in_channels, squeeze, 1)
         self.expand1x1 = nn.Conv2d(squeeze, expand1x1, 1) if expand1x1 else None
         self.expand3x3 = nn.Conv2d(squeeze, expand3x3, 3, padding=1)
+        self.squeeze_norm, self.expand1x1_norm, self.expand3x3_norm = norm(squeeze), norm(expand1x1), norm(expand3x3)
         self.out_channels = expand1x1 + expand3x3
 
     def out_length(self, lengths: torch.Tensor) -> torch.Tensor:
@@ -90,11 +92,17 @@ class Fire(nn.Module):
     def geometry(self, g: TimeGeometry) -> TimeGeometry:
         return g.then(3, 1, 1)
 
+    @staticmethod
+    def _conv_relu(conv: nn.Conv2d, norm: nn.Module | None, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        x = conv(x)
+        return torch.relu(norm(x, lengths)[0] if norm is not None else x)
+
     def forward(self, x: torch.Tensor, lengths: torch.Tensor):
-        s = zero_padding(torch.relu(self.squeeze1x1(x)), lengths)  # the 3x3 expand must see zeros past the end
-        x = torch.relu(self.expand3x3(s))
+        # The 3x3 expand must see zeros past the end.
+        s = zero_padding(self._conv_relu(self.squeeze1x1, self.squeeze_norm, x, lengths), lengths)
+        x = self._conv_relu(self.expand3x3, self.expand3x3_norm, s, lengths)
         if self.expand1x1 is not None:
-            x = torch.cat([torch.relu(self.expand1x1(s)), x], dim=1)
+            x = torch.cat([self._conv_relu(self.expand1x1, self.expand1x1_norm, s, lengths), x], dim=1)
         return zero_padding(x, lengths), lengths
 
 

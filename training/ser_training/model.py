@@ -22,7 +22,7 @@ class ModelConfig:
     attention_lambda: float = 0.3
     attention_dim: int = 256
     dropout: float = 0.5
-    norm: str = "lrn"  # alexnet: 'lrn' as the paper, or 'batch' normalisation
+    norm: str = "lrn"  # 'lrn' as the paper (squeezenet1_1: none, as published), or 'batch' normalisation
     # 'attention': c of Eq. (3) as the paper; 'attention_stats': c and the attention-weighted standard deviation of
     # the cells (attentive statistics pooling, Okabe et al. 2018), so the classifier also sees how features vary.
     pooling: str = "attention"

@@ -9,10 +9,11 @@ import numpy as np
 import torch
 
 from .encoders import alexnet_convs
+from .layers import Fire
 from .model import AttentionFCN
 
-# Fire modules of squeezenet1_1_encoder() by their index in the Sequential.
-SQUEEZENET_FIRES = {"fire2": 3, "fire3": 4, "fire4": 6, "fire5": 7, "fire6": 9, "fire7": 10, "fire8": 11, "fire9": 12}
+# The Keras port's names of squeezenet1_1_encoder()'s fire modules, in order.
+SQUEEZENET_FIRES = ("fire2", "fire3", "fire4", "fire5", "fire6", "fire7", "fire8", "fire9")
 
 
 def _copy(param: torch.nn.Parameter, value: torch.Tensor, name: str) -> None:
@@ -60,9 +61,9 @@ def load_squeezenet1_1_imagenet(model: AttentionFCN, folder: Path) -> None:
     conv1 = encoder[0].layer
     _copy(conv1.weight, _conv_from_rgb(_keras_kernel(tensors["conv1/kernel"])), "conv1")
     _copy(conv1.bias, tensors["conv1/bias"], "conv1/bias")
-    for fire, index in SQUEEZENET_FIRES.items():
+    for fire, module in zip(SQUEEZENET_FIRES, [b for b in encoder if isinstance(b, Fire)], strict=True):
         for part in ("squeeze1x1", "expand1x1", "expand3x3"):
-            conv = getattr(encoder[index], part)
+            conv = getattr(module, part)
             if conv is None:  # fire9's absent expand1x1
                 continue
             _copy(conv.weight, _keras_kernel(tensors[f"{fire}/{part}/kernel"]), f"{fire}/{part}")

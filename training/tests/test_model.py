@@ -19,7 +19,7 @@ from ser_training.pretrained import load_squeezenet1_1_imagenet, load_torchvisio
 
 SQUEEZENET_WEIGHTS = Path(__file__).resolve().parents[3] / "shared" / "weights" / "squeezenet1_1_imagenet"
 ENCODERS = ("alexnet", "squeezenet1_1")
-VARIANTS = (("alexnet", "lrn"), ("alexnet", "batch"), ("squeezenet1_1", "lrn"))
+VARIANTS = (("alexnet", "lrn"), ("alexnet", "batch"), ("squeezenet1_1", "lrn"), ("squeezenet1_1", "batch"))
 
 
 def model(encoder="alexnet", **kwargs) -> AttentionFCN:
@@ -139,6 +139,13 @@ class PretrainedTest(unittest.TestCase):
         before = m.encoder[12].expand3x3.weight.clone()
         load_squeezenet1_1_imagenet(m, SQUEEZENET_WEIGHTS)
         self.assertFalse(torch.equal(before, m.encoder[12].expand3x3.weight))
+        # With batch normalisation the same weights land in the same convolutions, BN layers between them.
+        with_bn = model("squeezenet1_1", norm="batch")
+        load_squeezenet1_1_imagenet(with_bn, SQUEEZENET_WEIGHTS)
+        convs = lambda net: [c for c in net.encoder.modules() if isinstance(c, torch.nn.Conv2d)]  # noqa: E731
+        for plain, normed in zip(convs(m), convs(with_bn), strict=True):
+            torch.testing.assert_close(plain.weight, normed.weight)
+        self.assertEqual(sum(isinstance(b, torch.nn.BatchNorm2d) for b in with_bn.encoder.modules()), 1 + 3 * 7 + 2)
         self.assertEqual(tuple(m.encoder[0].layer.weight.shape), (64, 1, 3, 3))
         # ImageNet filters respond to structure: a vertical edge excites conv1 differently from a flat image.
         flat = torch.zeros(1, 1, 9, 9)
