@@ -94,16 +94,16 @@ class Fire(nn.Module):
 
     @staticmethod
     def _conv_relu(conv: nn.Conv2d, norm: nn.Module | None, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """ReLU(conv(x)), zero past the end (MaskedBatchNorm already zeroes it)."""
         x = conv(x)
-        return torch.relu(norm(x, lengths)[0] if norm is not None else x)
+        return torch.relu(norm(x, lengths)[0]) if norm is not None else zero_padding(torch.relu(x), lengths)
 
     def forward(self, x: torch.Tensor, lengths: torch.Tensor):
-        # The 3x3 expand must see zeros past the end.
-        s = zero_padding(self._conv_relu(self.squeeze1x1, self.squeeze_norm, x, lengths), lengths)
+        s = self._conv_relu(self.squeeze1x1, self.squeeze_norm, x, lengths)  # the 3x3 expand must see zeros past the end
         x = self._conv_relu(self.expand3x3, self.expand3x3_norm, s, lengths)
         if self.expand1x1 is not None:
             x = torch.cat([self._conv_relu(self.expand1x1, self.expand1x1_norm, s, lengths), x], dim=1)
-        return zero_padding(x, lengths), lengths
+        return x, lengths
 
 
 class LengthAwareSequential(nn.Sequential):
@@ -146,11 +146,16 @@ class MaskedBatchNorm(nn.BatchNorm2d):
             return zero_padding(super().forward(x), lengths), lengths
         mask = time_mask(lengths, x.shape[-1])[:, None, None, :].to(x.dtype)
         count = mask.sum() * x.shape[2]
-        mean = (x * mask).sum(dim=(0, 2, 3)) / count
-        var = (((x - mean[None, :, None, None]) ** 2) * mask).sum(dim=(0, 2, 3)) / count
+        # Sums of x and x^2 over the valid cells, then one scale-and-shift: fewer passes over the (large) maps
+        # than centring first, which matters for SqueezeNet's high-resolution layers.
+        masked = x * mask
+        mean = masked.sum(dim=(0, 2, 3)) / count
+        var = ((masked * x).sum(dim=(0, 2, 3)) / count - mean**2).clamp_min(0.0)
         with torch.no_grad():
             self.running_mean.lerp_(mean, self.momentum)
             self.running_var.lerp_(var * count / max(float(count) - 1, 1.0), self.momentum)
             self.num_batches_tracked += 1
-        y = (x - mean[None, :, None, None]) / torch.sqrt(var[None, :, None, None] + self.eps)
-        return zero_padding(y * self.weight[None, :, None, None] + self.bias[None, :, None, None], lengths), lengths
+        scale = self.weight * torch.rsqrt(var + self.eps)
+        shift = self.bias - mean * scale
+        # (x * scale + shift) * mask, with the mask applied to the small [batch, channels, 1, time] shift.
+        return torch.addcmul(shift[None, :, None, None] * mask, masked, scale[None, :, None, None]), lengths

@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ser_training.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
 from ser_training.encoders import alexnet_convs  # noqa: E402
-from ser_training.layers import zero_padding  # noqa: E402
+from ser_training.layers import MaskedBatchNorm, zero_padding  # noqa: E402
 from ser_training.model import AttentionFCN, ModelConfig  # noqa: E402
 from ser_training.pretrained import load_squeezenet1_1_imagenet, load_torchvision_alexnet  # noqa: E402
 
@@ -55,6 +55,19 @@ class MaskingTest(unittest.TestCase):
         for p, q in zip(bn_a, bn_b):
             torch.testing.assert_close(p.running_mean, q.running_mean)
             torch.testing.assert_close(p.running_var, q.running_var)
+
+    def test_batch_norm_training_output_matches_torch_on_unpadded_input(self):
+        torch.manual_seed(1)
+        x = torch.randn(3, 8, 5, 40) * 4 + 2
+        ours, theirs = MaskedBatchNorm(8).train(), torch.nn.BatchNorm2d(8).train()
+        with torch.no_grad():
+            ours.weight.uniform_(0.5, 2), ours.bias.uniform_(-1, 1)
+        theirs.load_state_dict(ours.state_dict())
+        y, _ = ours(x, torch.tensor([40, 40, 40]))
+        torch.testing.assert_close(y, theirs(x), atol=1e-4, rtol=1e-4)
+        torch.testing.assert_close(ours.running_var, theirs.running_var)
+        y, _ = ours(x, torch.tensor([40, 25, 10]))
+        self.assertEqual(float(y[1, :, :, 25:].abs().sum() + y[2, :, :, 10:].abs().sum()), 0.0, "zero past each length")
 
     def test_attention_is_a_distribution_over_cells(self):
         m = model()
