@@ -19,6 +19,7 @@ for (const [encoder, norm, pooling] of [
   ['alexnet', 'batch', 'attention'],
   ['alexnet', 'batch', 'attention_stats'],
   ['squeezenet1_1', 'lrn', 'attention'],
+  ['squeezenet1_1', 'batch', 'attention'],
 ]) {
   t.test(`${encoder} (${norm}, ${pooling}): onnxruntime from TypeScript matches PyTorch to ${TOLERANCE}`, { skip: missingPython('torch', 'onnx') }, async (t) => {
     const dir = makeParityFixture(encoder, LENGTHS, norm, pooling);
