@@ -66,6 +66,10 @@ ENSEMBLES = {
         "6. ensemble: mean of seeds 1 and 2 of fcn-alexnet-bn-final (the shipped model's recipe)",
         [("fcn-alexnet-bn-final", s) for s in (1, 2)],
     ),
+    "ensemble-final-x3": (
+        "6. ensemble: mean of seeds 1, 2 and 3 of fcn-alexnet-bn-final",
+        [("fcn-alexnet-bn-final", s) for s in (1, 2, 3)],
+    ),
 }
 
 
@@ -264,8 +268,9 @@ def report(out: Path) -> None:
         "",
         "Reproduce: `cd training && /usr/bin/python3 -m ser_training.experiments run NAME --seeds 1` per row, then",
         "`... experiments report`. Wall time is the sum over folds (and seeds) of each run's own time; on this",
-        "project's 2-core machine a 40-epoch AlexNet fold takes 15-20 minutes alone, 25-30 with two runs side by side;",
-        "SqueezeNet 1.1 with batch normalisation about 75 minutes (two side by side, one thread each).",
+        "project's 2-core machine a 40-epoch AlexNet fold has taken from 17 to 49 minutes (the same code on different",
+        "days; two runs side by side, one thread each, took 25-30 minutes in earlier runs and 45-50 in later ones), and",
+        "SqueezeNet 1.1 with batch normalisation about 75 minutes (two side by side).",
         "",
         "† Some or all runs trained on an NVIDIA H100 with 16 runs sharing it (`training/gpu-grid.sh`, about 5 minutes a fold each),",
         "from features of `ser_training.portable_frontend`, the numpy port of the front end (wideband identical to",

@@ -77,10 +77,10 @@ def use_native_lrn(model: nn.Module) -> None:
 def check_ensemble(models: list[AttentionFCN]) -> None:
     first = models[0]
     for m in models[1:]:
-        same = (m.config.encoder, m.config.norm, m.config.labels, m.config.attention_lambda, m.encoder.geometry()) == (
-            first.config.encoder, first.config.norm, first.config.labels, first.config.attention_lambda, first.encoder.geometry())  # fmt: skip
+        same = (m.config.encoder, m.config.norm, m.config.pooling, m.config.labels, m.config.attention_lambda, m.encoder.geometry()) == (
+            first.config.encoder, first.config.norm, first.config.pooling, first.config.labels, first.config.attention_lambda, first.encoder.geometry())  # fmt: skip
         if not same:
-            raise ValueError("ensemble members must share encoder, normalisation, labels and attention lambda")
+            raise ValueError("ensemble members must share encoder, normalisation, pooling, labels and attention lambda")
 
 
 def metadata(models: list[AttentionFCN], model_id: str, extra: dict) -> dict:
@@ -92,6 +92,8 @@ def metadata(models: list[AttentionFCN], model_id: str, extra: dict) -> dict:
         "labels": json.dumps(list(model.config.labels)),
         "encoder": model.config.encoder,
         "attention_lambda": str(model.config.attention_lambda),
+        "norm": model.config.norm,
+        "pooling": model.config.pooling,
         "ensemble_size": str(len(models)),
         "min_frames": str(model.min_frames()),
         "feature_params": json.dumps(FEATURE_PARAMS),

@@ -216,6 +216,47 @@ class ExportTest(unittest.TestCase):
             props = {p.key: p.value for p in onnx.load(str(export_onnx(members, Path(d) / "e.onnx", "ensemble"))).metadata_props}
         self.assertEqual(props["ensemble_size"], "2")
 
+    def test_members_recovered_from_an_exported_ensemble(self):
+        from ser_training.export import Exported, export_onnx
+        from ser_training.members import MemberRecoveryError, members_from_onnx
+
+        members = []
+        for seed in (1, 2):
+            torch.manual_seed(seed)
+            m = AttentionFCN(ModelConfig(encoder="alexnet", norm="batch")).eval()
+            m.feature_mean.normal_()  # equal in both members: the exporter stores it once
+            for bn in (m.encoder[1], m.encoder[5]):
+                bn.running_mean.normal_()
+                bn.running_var.uniform_(0.5, 2.0)
+            members.append(m)
+        members[1].feature_mean.copy_(members[0].feature_mean)
+        with tempfile.TemporaryDirectory() as d:
+            out = export_onnx(members, Path(d) / "e.onnx", "ensemble", fp16_weights=True)
+            recovered = members_from_onnx(out)
+            import onnx
+
+            proto = onnx.load(str(out))
+            (bias,) = [i for i in proto.graph.initializer if i.name == "members.1.classifier.bias"]
+            proto.graph.initializer.remove(bias)
+            onnx.save(proto, str(Path(d) / "broken.onnx"))
+            with self.assertRaisesRegex(MemberRecoveryError, "member 1 has no tensor for classifier.bias"):
+                members_from_onnx(Path(d) / "broken.onnx")
+        self.assertEqual(len(recovered), 2)
+        for original, (model, _) in zip(members, recovered):
+            self.assertEqual(model.config, original.config)
+            for key, value in original.state_dict().items():
+                if key.endswith("num_batches_tracked"):
+                    continue
+                # Weights of 1024 values or more were stored as float16 and come back rounded so.
+                expected = value.half().float() if value.numel() >= 1024 else value
+                self.assertTrue(torch.equal(model.state_dict()[key], expected), key)
+        x, lengths = torch.randn(2, 120, 200), torch.tensor([120, 80])
+        with torch.no_grad():
+            p, alpha, _ = Exported(members)(x, lengths)
+            p2, alpha2, _ = Exported([m for m, _ in recovered])(x, lengths)
+        torch.testing.assert_close(p2, p, atol=2e-3, rtol=0)
+        torch.testing.assert_close(alpha2, alpha, atol=2e-3, rtol=0)
+
 
 if __name__ == "__main__":
     unittest.main()
