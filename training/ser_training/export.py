@@ -75,12 +75,12 @@ def use_native_lrn(model: nn.Module) -> None:
 
 
 def check_ensemble(models: list[AttentionFCN]) -> None:
-    first = models[0]
-    for m in models[1:]:
-        same = (m.config.encoder, m.config.norm, m.config.pooling, m.config.labels, m.config.attention_lambda, m.encoder.geometry()) == (
-            first.config.encoder, first.config.norm, first.config.pooling, first.config.labels, first.config.attention_lambda, first.encoder.geometry())  # fmt: skip
-        if not same:
-            raise ValueError("ensemble members must share encoder, normalisation, pooling, labels and attention lambda")
+    def shared(m: AttentionFCN) -> tuple:
+        c = m.config
+        return c.encoder, c.norm, c.pooling, c.labels, c.attention_lambda, m.encoder.geometry()
+
+    if any(shared(m) != shared(models[0]) for m in models[1:]):
+        raise ValueError("ensemble members must share encoder, normalisation, pooling, labels and attention lambda")
 
 
 def metadata(models: list[AttentionFCN], model_id: str, extra: dict) -> dict:

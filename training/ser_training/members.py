@@ -28,8 +28,10 @@ def _values(graph: onnx.GraphProto) -> dict[str, np.ndarray]:
     and tensors that torch's exporter stored once for several members (equal values) through their Identity."""
     values = {init.name: numpy_helper.to_array(init) for init in graph.initializer}
     for node in graph.node:
-        if node.op_type in ("Cast", "Identity") and node.input[0] in values:
+        if node.op_type == "Cast" and node.input[0] in values:
             values[node.output[0]] = values[node.input[0]].astype(np.float32)
+        elif node.op_type == "Identity" and node.input[0] in values:
+            values[node.output[0]] = values[node.input[0]]
     return values
 
 
