@@ -232,14 +232,21 @@ def calm_details(results: list[dict], calm: frozenset, labels: tuple) -> list[st
             f"telephone {merged['telephone']}; the table's row leaves them out, as the other rows do.", ""]  # fmt: skip
 
 
-def same_folds(results: list[dict], reference: str = "fcn-alexnet-bn") -> str:
-    """For an incomplete run: its mean fold UA beside the reference run's (seed 1) on the same test folds."""
+def fold_ua(result: dict, channel: str, leave_out: frozenset) -> float:
+    """One fold's UA, less the utterances in leave_out."""
+    return summarise(*scored(result, channel, leave_out), 4)["ua"]
+
+
+def same_folds(results: list[dict], leave_out: frozenset) -> str:
+    """For an incomplete run: its mean fold UA beside the reference run's (seed 1) on the same test folds. The
+    reference follows the same protocol: fcn-alexnet-bn with a validation holdout, fcn-alexnet-bn-final without."""
+    reference = "fcn-alexnet-bn" if results[0]["config"].get("holdout", True) else "fcn-alexnet-bn-final"
     ours = {(r["config"]["seed"], r["test_fold"]): r for r in results}
     theirs = {r["test_fold"]: r for r in load_results(reference) if r["config"]["seed"] == 1}
     folds = [fold for _, fold in ours if fold in theirs]
     if not folds:
         return ""
-    mean = lambda rs, channel: 100 * np.mean([r[channel]["ua"] for r in rs])  # noqa: E731
+    mean = lambda rs, channel: 100 * np.mean([fold_ua(r, channel, leave_out) for r in rs])  # noqa: E731
     mine, ref = list(ours.values()), [theirs[f] for f in folds]
     return f"; mean {mean(mine, 'wideband'):.1f} / {mean(mine, 'telephone'):.1f} against {mean(ref, 'wideband'):.1f} / {mean(ref, 'telephone'):.1f} for {reference} seed 1 on the same folds"
 
@@ -298,18 +305,18 @@ def report(out: Path) -> None:
         folds_done = len(results)
         epochs = sorted({r["config"]["epochs"] for r in results if r["config"]["epochs"]}) or ["-"]
         if not wide:
-            done = ", ".join(f"fold {r['test_fold']}: {100 * r['wideband']['ua']:.1f} / {100 * r['telephone']['ua']:.1f}" for r in results)
-            lines.append(f"| {description} | incomplete | {'/'.join(map(str, epochs))} | {folds_done} of 5 folds (UA wideband / telephone): {done}{same_folds(results)} | | | | | | |")
+            done = ", ".join(f"fold {r['test_fold']}: {100 * fold_ua(r, 'wideband', calm):.1f} / {100 * fold_ua(r, 'telephone', calm):.1f}" for r in results)
+            lines.append(f"| {description} | incomplete | {'/'.join(map(str, epochs))} | {folds_done} of 5 folds (UA wideband / telephone): {done}{same_folds(results, calm)} | | | | | | |")
             continue
         corpus = " / ".join(fmt([s["corpora"][c]["ua"] for s in wide]) for c in ("emodb", "ravdess", "savee"))
-        fold_ua = [u for s in wide for u in s["fold_ua"]]
+        fold_uas = [u for s in wide for u in s["fold_ua"]]
         minutes = sum(r["wall_seconds"] for r in results) / 60
         wall = f"{minutes / 60:.1f} h" if minutes >= 90 else f"{minutes:.0f} min"
         if any("machine" in r for r in results):
             wall += " †"
         lines.append(
             f"| {description} | {len(wide)} | {'/'.join(map(str, epochs))} | {fmt([s['ua'] for s in wide])} | {fmt([s['wa'] for s in wide])} | "
-            f"{fmt([s['ua'] for s in tel])} | {fmt([s['wa'] for s in tel])} | {corpus} | {100 * min(fold_ua):.1f}-{100 * max(fold_ua):.1f} | {wall} |"
+            f"{fmt([s['ua'] for s in tel])} | {fmt([s['wa'] for s in tel])} | {corpus} | {100 * min(fold_uas):.1f}-{100 * max(fold_uas):.1f} | {wall} |"
         )
         matrix = np.sum([s["confusion"] for s in wide], axis=0)
         details += [f"### {name}", "", "Confusion matrix, wideband, all seeds (rows: truth, columns: prediction):", "",
