@@ -75,7 +75,8 @@ ENSEMBLES = {
 
 def ensemble_results(members: list[tuple[str, int]]) -> list[dict]:
     """One result per test fold whose predictions are the members' mean probabilities (empty unless every member
-    has all five folds)."""
+    has all five folds). Only utterances every member scored count: a member trained with calm merged into neutral
+    also scored the calm utterances, which the others left out."""
     per_member = []
     for name, seed in members:
         files = sorted((RESULTS / name / f"seed{seed}").glob("fold*.json"))
@@ -84,13 +85,15 @@ def ensemble_results(members: list[tuple[str, int]]) -> list[dict]:
         per_member.append([json.loads(f.read_text()) for f in files])
     results = []
     for folds in zip(*per_member):
-        merged = {"config": {"seed": 0, "epochs": 0}, "test_fold": folds[0]["test_fold"]}
+        calm_as = next((r["config"]["calm_as"] for r in folds if r["config"].get("calm_as")), "")
+        merged = {"config": {"seed": 0, "epochs": 0, "calm_as": calm_as}, "test_fold": folds[0]["test_fold"]}
         merged["wall_seconds"] = sum(r["wall_seconds"] for r in folds)
         merged.update({"machine": r["machine"] for r in folds if "machine" in r})
         for channel in ("wideband", "telephone"):
             by_path = [{p["path"]: p for p in r[channel]["predictions"]} for r in folds]
             predictions = []
-            for path, first in by_path[0].items():
+            for path in sorted(set.intersection(*(set(m) for m in by_path))):
+                first = by_path[0][path]
                 probabilities = np.mean([m[path]["probabilities"] for m in by_path], axis=0)
                 predictions.append({"path": path, "truth": first["truth"], "probabilities": probabilities.tolist()})
             predicted = [int(np.argmax(p["probabilities"])) for p in predictions]

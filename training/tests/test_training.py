@@ -6,6 +6,7 @@ import json
 import sys
 import tempfile
 import unittest
+import unittest.mock
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -88,6 +89,30 @@ class MetricsTest(unittest.TestCase):
         self.assertAlmostEqual(everything["ua"], (1 + 1 + 1 + 0.5) / 4)
         self.assertEqual((without_calm["ua"], without_calm["n"], without_calm["fold_ua"]), (1.0, 20, [1.0] * 5))
         self.assertNotIn("ravdess", without_calm["corpora"])
+
+    def test_ensemble_scores_only_what_every_member_scored(self):
+        from ser_training import experiments
+
+        def fold(seed, k, calm_as, p_happy):
+            predictions = [{"path": f"c/{k}.flac", "truth": 1, "probabilities": [0.0, p_happy, 1 - p_happy, 0.0]}]
+            if calm_as:
+                predictions.append({"path": f"ravdess/{k}-calm.flac", "truth": 3, "probabilities": [0, 0, 0, 1.0]})
+            channel = {"predictions": predictions}
+            return {"config": {"seed": seed, "calm_as": calm_as}, "test_fold": k, "wall_seconds": 1.0, "wideband": channel, "telephone": channel}
+
+        with tempfile.TemporaryDirectory() as tmp, unittest.mock.patch.object(experiments, "RESULTS", Path(tmp)):
+            for name, calm_as, p_happy in (("plain", "", 0.4), ("calm", "neutral", 0.8)):
+                for k in range(1, 6):
+                    file = Path(tmp) / name / "seed1" / f"fold{k}.json"
+                    file.parent.mkdir(parents=True, exist_ok=True)
+                    file.write_text(json.dumps(fold(1, k, calm_as, p_happy)))
+            merged = experiments.ensemble_results([("calm", 1), ("plain", 1)])
+        self.assertEqual(len(merged), 5)
+        for r in merged:
+            [only] = r["wideband"]["predictions"]
+            self.assertEqual(only["path"], f"c/{r['test_fold']}.flac")
+            self.assertAlmostEqual(only["probabilities"][1], 0.6)
+            self.assertEqual(r["config"]["calm_as"], "neutral")
 
 
 class TrainingTest(unittest.TestCase):
