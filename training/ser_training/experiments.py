@@ -93,12 +93,9 @@ def ensemble_results(members: list[tuple[str, int]]) -> list[dict]:
             by_path = [{p["path"]: p for p in r[channel]["predictions"]} for r in folds]
             predictions = []
             for path in sorted(set.intersection(*(set(m) for m in by_path))):
-                first = by_path[0][path]
                 probabilities = np.mean([m[path]["probabilities"] for m in by_path], axis=0)
-                predictions.append({"path": path, "truth": first["truth"], "probabilities": probabilities.tolist()})
-            predicted = [int(np.argmax(p["probabilities"])) for p in predictions]
-            ua = summarise([p["truth"] for p in predictions], predicted, [""] * len(predicted), len(predictions[0]["probabilities"]))["ua"]
-            merged[channel] = {"predictions": predictions, "ua": ua}
+                predictions.append({"path": path, "truth": by_path[0][path]["truth"], "probabilities": probabilities.tolist()})
+            merged[channel] = {"predictions": predictions}
         results.append(merged)
     return results
 
