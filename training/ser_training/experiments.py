@@ -43,9 +43,9 @@ EXPERIMENTS = {
     "lambda1-alexnet-bn": ("4. lambda = 1 (AlexNet + BN)", {"norm": "batch", "attention_lambda": 1.0}),
     "fcn-alexnet-bn-warp": ("5. AlexNet + BN, speed and vocal-tract warping (+-10 %), 60 epochs", {"norm": "batch", "warp": 0.1, "epochs": 60}),
     "fcn-alexnet-bn-mixwarp": ("5. AlexNet + BN, warping and mixup (alpha 0.4)", {"norm": "batch", "warp": 0.1, "mixup": 0.4}),
-    "fcn-alexnet-bn-aux": ("5. AlexNet + BN, auxiliary head over all 9 emotions of the training speakers (weight 0.5)", {"norm": "batch", "aux_weight": 0.5}),
-    "fcn-alexnet-bn-stats": ("5. AlexNet + BN, attentive statistics pooling: c and the attention-weighted standard deviation", {"norm": "batch", "pooling": "attention_stats"}),
     "fcn-alexnet-bn-final": ("5. AlexNet + BN without a validation holdout: those speakers train too, the final epoch is kept (one network of the shipped model)", {"norm": "batch", "holdout": False}),
+    "fcn-alexnet-bn-aux-final": ("5. as fcn-alexnet-bn-final with an auxiliary head over all 9 emotions of the training speakers (weight 0.5)", {"norm": "batch", "holdout": False, "aux_weight": 0.5}),
+    "fcn-alexnet-bn-stats-final": ("5. as fcn-alexnet-bn-final with attentive statistics pooling: c and the attention-weighted standard deviation", {"norm": "batch", "holdout": False, "pooling": "attention_stats"}),
     "fcn-alexnet-bn-final-calm": ("5. as fcn-alexnet-bn-final with RAVDESS calm merged into neutral (training and test; the row's figures leave calm out, see Details)", {"norm": "batch", "holdout": False, "calm_as": "neutral"}),
     "fcn-squeezenet-imagenet-mixwarp": ("5. SqueezeNet 1.1 ImageNet init, warping and mixup, 60 epochs", {"encoder": "squeezenet1_1", "pretrained": "imagenet", "warp": 0.1, "mixup": 0.4, "epochs": 60}),
 }
