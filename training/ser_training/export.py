@@ -3,7 +3,7 @@
 Usage: python3 -m ser_training.export CHECKPOINT... OUT.onnx [--lrn plain|native] [--model-id ID] [--metadata-json FILE]
 (FILE: a JSON object of extra metadata entries, e.g. the cross-validation figures and the training data's licences.)
 Several checkpoints make one ensemble model: the mean of the members' probabilities and of their attention maps
-(members must share the encoder, so that their maps have the same cells).
+(members may differ in encoder, normalisation and pooling, but their attention maps must have the same cells).
 """
 
 import argparse
@@ -75,12 +75,28 @@ def use_native_lrn(model: nn.Module) -> None:
 
 
 def check_ensemble(models: list[AttentionFCN]) -> None:
+    """Members may differ in encoder, normalisation and pooling, but their attention maps are averaged cell by cell,
+    so they must put out the same grid (cells centred on the same input frames) for every input length."""
+
     def shared(m: AttentionFCN) -> tuple:
-        c = m.config
-        return c.encoder, c.norm, c.pooling, c.labels, c.attention_lambda, m.encoder.geometry()
+        geometry = m.encoder.geometry()
+        return m.config.labels, m.config.attention_lambda, geometry.stride, geometry.offset, m.min_frames()
+
+    def grid(m: AttentionFCN, frames: int) -> tuple:
+        with torch.no_grad():
+            _, alpha, lengths = m(torch.zeros(1, frames, FEATURE_PARAMS["bins"]), torch.tensor([frames]))
+        return tuple(alpha.shape), lengths.tolist()
 
     if any(shared(m) != shared(models[0]) for m in models[1:]):
-        raise ValueError("ensemble members must share encoder, normalisation, pooling, labels and attention lambda")
+        raise ValueError("ensemble members must share labels, attention lambda and the attention grid's time stride, offset and minimum length")
+    probes = (models[0].min_frames(), 300)
+    if any(grid(m, n) != grid(models[0], n) for m in models[1:] for n in probes):
+        raise ValueError("ensemble members must put out attention maps of the same shape")
+
+
+def per_member(values: list[str]) -> str:
+    """One value where every member has it, else each member's in order, joined by '+'."""
+    return values[0] if len(set(values)) == 1 else "+".join(values)
 
 
 def metadata(models: list[AttentionFCN], model_id: str, extra: dict) -> dict:
@@ -90,17 +106,18 @@ def metadata(models: list[AttentionFCN], model_id: str, extra: dict) -> dict:
         "format_version": str(FORMAT_VERSION),
         "model_id": model_id,
         "labels": json.dumps(list(model.config.labels)),
-        "encoder": model.config.encoder,
+        "encoder": per_member([m.config.encoder for m in models]),
         "attention_lambda": str(model.config.attention_lambda),
-        "norm": model.config.norm,
-        "pooling": model.config.pooling,
+        "norm": per_member([m.config.norm for m in models]),
+        "pooling": per_member([m.config.pooling for m in models]),
         "ensemble_size": str(len(models)),
         "min_frames": str(model.min_frames()),
         "feature_params": json.dumps(FEATURE_PARAMS),
-        # Attention cell j along time is centred on input frame offset + stride * j.
+        # Attention cell j along time is centred on input frame offset + stride * j; its value depends on at most
+        # receptive_field input frames (the widest member's).
         "time_stride": str(geometry.stride),
         "time_offset": str(geometry.offset),
-        "receptive_field": str(geometry.receptive_field),
+        "receptive_field": str(max(m.encoder.geometry().receptive_field for m in models)),
         "exported_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         **{k: v if isinstance(v, str) else json.dumps(v) for k, v in extra.items()},
     }

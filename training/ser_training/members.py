@@ -14,6 +14,7 @@ import numpy as np
 import onnx
 import torch
 from onnx import numpy_helper
+from torch import nn
 
 from .checkpoint import save_checkpoint
 from .model import AttentionFCN, ModelConfig
@@ -44,34 +45,69 @@ def _member_configs(props: dict[str, str]) -> list[dict]:
     return train
 
 
+def _of_member(props: dict[str, str], key: str, k: int, size: int) -> str:
+    """Member k's value of an entry that is either shared or one value per member joined by '+' (export.per_member)."""
+    values = props[key].split("+")
+    if len(values) not in (1, size):
+        raise MemberRecoveryError(f"metadata {key!r} has {len(values)} values for an ensemble of {size}")
+    return values[k if len(values) == size else 0]
+
+
+def _anonymous_inputs(graph: onnx.GraphProto) -> dict[str, list[str]]:
+    """The inputs of MatMul and Conv nodes, by module (state_dict prefix) and op, e.g.
+    'members.0.encoder.4.squeeze1x1/Conv'. torch's exporter stores two kinds of weight anonymously: a Linear layer's
+    transposed weight, and a convolution with the batch normalisation after it folded in. It scopes a node by
+    attribute names ('attention/project') or by the path from the parent ('encoder/encoder.4')."""
+    found = {}
+    for node in graph.node:
+        if node.op_type not in ("MatMul", "Conv"):
+            continue
+        module = ""
+        for part in node.name.strip("/").split("/")[:-1]:
+            parent, _, last = module.rpartition(".") if "." in module else ("", "", module)
+            module = part if not module else f"{parent}.{part}" if part.startswith(last + ".") else f"{module}.{part}"
+        found[f"{module}/{node.op_type}"] = list(node.input)
+    return found
+
+
+def _identity(norm: nn.BatchNorm2d) -> dict[str, torch.Tensor]:
+    """A batch normalisation that passes its input through: what is left of one folded into its convolution."""
+    ones, zeros = torch.ones_like(norm.weight), torch.zeros_like(norm.weight)
+    return {"weight": ones, "bias": zeros, "running_mean": zeros, "running_var": ones - norm.eps}
+
+
 def members_from_onnx(path: Path) -> list[tuple[AttentionFCN, dict]]:
     """(model, train_config) per member, in the file's order."""
     proto = onnx.load(str(path))
     props = {p.key: p.value for p in proto.metadata_props}
     values = _values(proto.graph)
-    # torch's exporter names a Linear layer's transposed weight anonymously: find it as its MatMul node's input.
-    matmul_inputs = {node.name: node.input[1] for node in proto.graph.node if node.op_type == "MatMul"}
+    anonymous = _anonymous_inputs(proto.graph)
     members = []
-    for k, train in enumerate(_member_configs(props)):
+    configs = _member_configs(props)
+    for k, train in enumerate(configs):
         config = ModelConfig(
-            encoder=props["encoder"],
+            encoder=_of_member(props, "encoder", k, len(configs)),
             labels=tuple(json.loads(props["labels"])),
             attention_lambda=float(props["attention_lambda"]),
             # Files exported before "norm" and "pooling" were in the metadata have them in each member's train_config.
-            **{key: props.get(key, train.get(key)) for key in ("norm", "pooling") if key in props or key in train},
+            **{key: _of_member(props, key, k, len(configs)) if key in props else train[key] for key in ("norm", "pooling") if key in props or key in train},
         )
         model = AttentionFCN(config)
+        modules = dict(model.named_modules())
         state = model.state_dict()
         for key, tensor in state.items():
             if key.endswith("num_batches_tracked"):
                 continue  # training-only counter, not exported
             module, _, param = key.rpartition(".")
-            named = f"members.{k}.{key}"
-            anonymous = matmul_inputs.get(f"/members.{k}/{module.replace('.', '/')}/MatMul") if param == "weight" else None
+            named, matmul, conv = f"members.{k}.{key}", anonymous.get(f"members.{k}.{module}/MatMul"), anonymous.get(f"members.{k}.{module}/Conv")
             if named in values:
                 value = values[named]
-            elif anonymous in values:
-                value = values[anonymous].T
+            elif param == "weight" and matmul and matmul[1] in values:
+                value = values[matmul[1]].T
+            elif param in ("weight", "bias") and conv and conv[1 + (param == "bias")] in values:
+                value = values[conv[1 + (param == "bias")]]
+            elif isinstance(modules[module], nn.BatchNorm2d) and not any(f"members.{k}.{module}.{p}" in values for p in ("weight", "running_mean")):
+                value = _identity(modules[module])[param].numpy()
             else:
                 raise MemberRecoveryError(f"{path}: member {k} has no tensor for {key}")
             if tuple(value.shape) != tuple(tensor.shape):

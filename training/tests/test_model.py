@@ -208,13 +208,40 @@ class ExportTest(unittest.TestCase):
         torch.testing.assert_close(alpha, (singles[0][1] + singles[1][1]) / 2)
         torch.testing.assert_close(alpha.sum((1, 2)), torch.ones(2))
         self.assertTrue(torch.equal(out_lengths, singles[0][2]))
-        with self.assertRaisesRegex(ValueError, "share encoder"):
-            check_ensemble([members[0], model("squeezenet1_1")])
+        with self.assertRaisesRegex(ValueError, "share labels, attention lambda"):
+            check_ensemble([members[0], model("alexnet", attention_lambda=1.0)])
         with tempfile.TemporaryDirectory() as d:
             import onnx
 
             props = {p.key: p.value for p in onnx.load(str(export_onnx(members, Path(d) / "e.onnx", "ensemble"))).metadata_props}
         self.assertEqual(props["ensemble_size"], "2")
+
+    def test_ensemble_of_different_encoders(self):
+        import onnx
+
+        from ser_training.export import Exported, export_onnx
+        from ser_training.members import members_from_onnx
+
+        members = [model("alexnet", norm="batch"), model("squeezenet1_1", norm="batch", pooling="attention_stats"), model("alexnet", norm="batch")]
+        for m in members:  # trained statistics, so that batch normalisation folded into a convolution changes it
+            for bn in (x for x in m.modules() if isinstance(x, torch.nn.BatchNorm2d)):
+                bn.running_mean.normal_(0, 0.1)
+                bn.running_var.uniform_(0.5, 2.0)
+                bn.weight.data.uniform_(0.5, 1.5)
+        with tempfile.TemporaryDirectory() as d:
+            out = export_onnx(members, Path(d) / "e.onnx", "mixed")
+            props = {p.key: p.value for p in onnx.load(str(out)).metadata_props}
+            recovered = members_from_onnx(out)
+        x, lengths = torch.randn(2, 120, 200), torch.tensor([120, 80])
+        with torch.no_grad():
+            expected, recovered_out = Exported(members)(x, lengths), Exported([m for m, _ in recovered])(x, lengths)
+        for a, b in zip(expected, recovered_out):
+            torch.testing.assert_close(b, a, atol=1e-4, rtol=1e-4)
+        self.assertEqual(props["encoder"], "alexnet+squeezenet1_1+alexnet")
+        self.assertEqual(int(props["receptive_field"]), max(m.encoder.geometry().receptive_field for m in members))
+        self.assertEqual([m.config.encoder for m, _ in recovered], ["alexnet", "squeezenet1_1", "alexnet"])
+        self.assertEqual(props["norm"], "batch")
+        self.assertEqual([m.config.pooling for m, _ in recovered], ["attention", "attention_stats", "attention"])
 
     def test_members_recovered_from_an_exported_ensemble(self):
         from ser_training.export import Exported, export_onnx
