@@ -71,6 +71,14 @@ ENSEMBLES = {
         "6. ensemble: mean of seeds 1, 2 and 3 of fcn-alexnet-bn-final (not shipped: 1.5x the cost)",
         [("fcn-alexnet-bn-final", s) for s in (1, 2, 3)],
     ),
+    "ensemble-mixed-x3": (
+        "6. ensemble of two encoders: ensemble-final-x2 and fcn-squeezenet-bn-imagenet seed 1",
+        [("fcn-alexnet-bn-final", 1), ("fcn-alexnet-bn-final", 2), ("fcn-squeezenet-bn-imagenet", 1)],
+    ),
+    "ensemble-mixed-x2": (
+        "6. ensemble of two encoders: fcn-alexnet-bn-final seed 1 and fcn-squeezenet-bn-imagenet seed 1",
+        [("fcn-alexnet-bn-final", 1), ("fcn-squeezenet-bn-imagenet", 1)],
+    ),
 }
 
 
