@@ -90,7 +90,8 @@ def check_ensemble(models: list[AttentionFCN]) -> None:
     if any(shared(m) != shared(models[0]) for m in models[1:]):
         raise ValueError("ensemble members must share labels, attention lambda and the attention grid's time stride, offset and minimum length")
     probes = (models[0].min_frames(), 300)
-    if any(grid(m, n) != grid(models[0], n) for m in models[1:] for n in probes):
+    reference = [grid(models[0], n) for n in probes]
+    if any([grid(m, n) for n in probes] != reference for m in models[1:]):
         raise ValueError("ensemble members must put out attention maps of the same shape")
 
 

@@ -64,10 +64,16 @@ def _anonymous_inputs(graph: onnx.GraphProto) -> dict[str, list[str]]:
             continue
         module = ""
         for part in node.name.strip("/").split("/")[:-1]:
-            parent, _, last = module.rpartition(".") if "." in module else ("", "", module)
-            module = part if not module else f"{parent}.{part}" if part.startswith(last + ".") else f"{module}.{part}"
+            parent, _, last = module.rpartition(".")
+            if module and not part.startswith(last + "."):
+                module = f"{module}.{part}"
+            else:  # the first scope, or one that restates its parent's name ('encoder' then 'encoder.4')
+                module = f"{parent}.{part}" if parent else part
         found[f"{module}/{node.op_type}"] = list(node.input)
     return found
+
+
+CONV_INPUT = {"weight": 1, "bias": 2}  # a Conv node's inputs: X, W, B
 
 
 def _identity(norm: nn.BatchNorm2d) -> dict[str, torch.Tensor]:
@@ -104,8 +110,8 @@ def members_from_onnx(path: Path) -> list[tuple[AttentionFCN, dict]]:
                 value = values[named]
             elif param == "weight" and matmul and matmul[1] in values:
                 value = values[matmul[1]].T
-            elif param in ("weight", "bias") and conv and conv[1 + (param == "bias")] in values:
-                value = values[conv[1 + (param == "bias")]]
+            elif param in ("weight", "bias") and conv and conv[CONV_INPUT[param]] in values:
+                value = values[conv[CONV_INPUT[param]]]
             elif isinstance(modules[module], nn.BatchNorm2d) and not any(f"members.{k}.{module}.{p}" in values for p in ("weight", "running_mean")):
                 value = _identity(modules[module])[param].numpy()
             else:
