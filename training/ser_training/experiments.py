@@ -294,7 +294,7 @@ def report(out: Path) -> None:
         "`... experiments report`. Wall time is the sum over folds (and seeds) of each run's own time; on this",
         "project's 2-core machine a 40-epoch AlexNet fold has taken from 17 to 49 minutes (the same code on different",
         "days; two runs side by side, one thread each, took 25-30 minutes in earlier runs and 45-50 in later ones), and",
-        "SqueezeNet 1.1 with batch normalisation about 75 minutes (two side by side).",
+        "SqueezeNet 1.1 with batch normalisation 75-100 minutes (two side by side, on different days).",
         "",
         "† Some or all runs trained on an NVIDIA H100 with 16 runs sharing it (`training/gpu-grid.sh`, about 5 minutes a fold each),",
         "from features of `ser_training.portable_frontend`, the numpy port of the front end (wideband identical to",
