@@ -275,6 +275,7 @@ def fmt(values: list[float]) -> str:
 
 
 def report(out: Path) -> None:
+    from .comparisons import comparisons_section
     from .model import DEFAULT_LABELS
 
     lines = [
@@ -345,7 +346,7 @@ def report(out: Path) -> None:
         details.append("")
         if calm:
             details += calm_details(results, calm, DEFAULT_LABELS)
-    out.write_text("\n".join(lines + [""] + last_epoch_section() + ["## Details", ""] + details) + "\n")
+    out.write_text("\n".join(lines + [""] + comparisons_section() + last_epoch_section() + ["## Details", ""] + details) + "\n")
     print(f"wrote {out}")
 
 

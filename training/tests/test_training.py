@@ -114,6 +114,31 @@ class MetricsTest(unittest.TestCase):
             self.assertAlmostEqual(only["probabilities"][1], 0.6)
             self.assertEqual(r["config"]["calm_as"], "neutral")
 
+    def test_comparisons_pair_the_folds_both_runs_have_and_measure_seed_noise(self):
+        from ser_training import comparisons, experiments
+
+        def fold(seed, k, right):
+            """One fold whose four test utterances (one per class) are right for the first `right` classes."""
+            predictions = [{"path": f"c/{k}-{c}.flac", "truth": c, "probabilities": np.eye(4)[c if c < right else (c + 1) % 4].tolist()}
+                           for c in range(4)]  # fmt: skip
+            return {"config": {"seed": seed}, "test_fold": k, "wideband": {"predictions": predictions}, "telephone": {"predictions": predictions}}
+
+        runs = {"a": {(1, k): 4 for k in range(1, 6)}, "b": {(1, k): 2 for k in range(1, 4)},  # b has folds 1-3 only
+                "noisy": {(s, k): 4 - (s == 2) for s in (1, 2) for k in range(1, 6)}}  # fmt: skip
+        with tempfile.TemporaryDirectory() as tmp, unittest.mock.patch.object(experiments, "RESULTS", Path(tmp)):
+            for name, folds in runs.items():
+                for (seed, k), right in folds.items():
+                    file = Path(tmp) / name / f"seed{seed}" / f"fold{k}.json"
+                    file.parent.mkdir(parents=True, exist_ok=True)
+                    file.write_text(json.dumps(fold(seed, k, right)))
+            sd, widest, seeds = comparisons.seed_noise("noisy", frozenset())
+            with unittest.mock.patch.object(comparisons, "COMPARISONS", [("a or b?", "a", "b")]):
+                [row] = [line for line in comparisons.comparisons_section() if line.startswith("| a or b?")]
+        self.assertEqual(seeds, 2)
+        self.assertAlmostEqual(widest, 25.0)  # one class of four wrong
+        self.assertAlmostEqual(sd, 25.0 / np.sqrt(2))
+        self.assertEqual(row, "| a or b? | a - b | 1, 2, 3 | +50.0, +50.0, +50.0 | +50.0 | +50.0 | 3 of 3 / 3 of 3 |")
+
 
 class TrainingTest(unittest.TestCase):
     def test_tiny_run_learns_resumes_and_reports(self):
