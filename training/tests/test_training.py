@@ -132,12 +132,14 @@ class MetricsTest(unittest.TestCase):
                     file.parent.mkdir(parents=True, exist_ok=True)
                     file.write_text(json.dumps(fold(seed, k, right)))
             sd, widest, seeds = comparisons.seed_noise("noisy", frozenset())
-            with unittest.mock.patch.object(comparisons, "COMPARISONS", [("a or b?", "a", "b")]):
+            with unittest.mock.patch.multiple(comparisons, COMPARISONS=[("a or b?", "a", "b")], SEED_NOISE_RUNS=[("holdout", "noisy")]):
                 [row] = [line for line in comparisons.comparisons_section() if line.startswith("| a or b?")]
         self.assertEqual(seeds, 2)
         self.assertAlmostEqual(widest, 25.0)  # one class of four wrong
         self.assertAlmostEqual(sd, 25.0 / np.sqrt(2))
-        self.assertEqual(row, "| a or b? | a - b | 1, 2, 3 | +50.0, +50.0, +50.0 | +50.0 | +50.0 | 3 of 3 / 3 of 3 |")
+        # Three folds of one seed each: the mean difference's noise is sd * sqrt(2 / 3) = 14.4 points, and 50 is beyond twice it.
+        self.assertEqual(row, "| a or b? | a - b | 1, 2, 3 | +50.0, +50.0, +50.0 | +50.0 | +50.0 | 3 of 3 / 3 of 3 | first higher on both channels (2 x 14.4) |")
+        self.assertEqual(comparisons.reading({"wideband": 20.0, "telephone": -30.0}, 14.4), "wideband: within noise; telephone: second higher (2 x 14.4)")
 
 
 class TrainingTest(unittest.TestCase):
