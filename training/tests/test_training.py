@@ -132,7 +132,7 @@ class MetricsTest(unittest.TestCase):
                     file.parent.mkdir(parents=True, exist_ok=True)
                     file.write_text(json.dumps(fold(seed, k, right)))
             sd, widest, seeds = comparisons.seed_noise("noisy", frozenset())
-            with unittest.mock.patch.multiple(comparisons, COMPARISONS=[("a or b?", "a", "b")], SEED_NOISE_RUNS=[("holdout", "noisy")]):
+            with unittest.mock.patch.multiple(comparisons, COMPARISONS=[("a or b?", "a", "b")], SEED_NOISE_RUNS={True: ("holdout", "noisy")}):
                 [row] = [line for line in comparisons.comparisons_section() if line.startswith("| a or b?")]
         self.assertEqual(seeds, 2)
         self.assertAlmostEqual(widest, 25.0)  # one class of four wrong
