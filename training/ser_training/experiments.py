@@ -87,6 +87,10 @@ ENSEMBLES = {
         "6. as ensemble-mixed-x2 with fcn-alexnet-bn-final seed 3",
         [("fcn-alexnet-bn-final", 3), ("fcn-squeezenet-bn-imagenet", 1)],
     ),
+    "ensemble-mixed-final-x2": (
+        "6. as ensemble-mixed-x2 with the SqueezeNet network trained without a holdout (fcn-squeezenet-bn-imagenet-final seed 1; defined before any of its folds was seen)",
+        [("fcn-alexnet-bn-final", 1), ("fcn-squeezenet-bn-imagenet-final", 1)],
+    ),
 }
 
 
