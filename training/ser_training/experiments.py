@@ -53,6 +53,7 @@ EXPERIMENTS = {
 
 
 # name -> (what it tests, members as (experiment, seed)): probabilities averaged over members, fold by fold
+SHIPPED = "ensemble-mixed-x2"
 ENSEMBLES = {
     "ensemble-mixwarp-x3": ("6. ensemble: mean of the three seeds of fcn-alexnet-bn-mixwarp", [("fcn-alexnet-bn-mixwarp", s) for s in (1, 2, 3)]),
     "ensemble-shipped": (
@@ -95,23 +96,22 @@ ENSEMBLES = {
 
 
 def ensemble_results(members: list[tuple[str, int]]) -> list[dict]:
-    """One result per test fold whose predictions are the members' mean probabilities (empty unless every member
-    has all five folds). Only utterances every member scored count: a member trained with calm merged into neutral
-    also scored the calm utterances, which the others left out."""
+    """One result per test fold that every member has, whose predictions are the members' mean probabilities. Only
+    utterances every member scored count: a member trained with calm merged into neutral also scored the calm
+    utterances, which the others left out."""
     per_member = []
     for name, seed in members:
-        files = sorted((RESULTS / name / f"seed{seed}").glob("fold*.json"))
-        if len(files) < 5:
-            return []
-        per_member.append([json.loads(f.read_text()) for f in files])
+        per_member.append({r["test_fold"]: r for r in load_results(name) if r["config"]["seed"] == seed})
+    folds = sorted(set.intersection(*(set(m) for m in per_member)))
     results = []
-    for folds in zip(*per_member):
-        calm_as = next((r["config"]["calm_as"] for r in folds if r["config"].get("calm_as")), "")
-        merged = {"config": {"seed": 0, "epochs": 0, "calm_as": calm_as}, "test_fold": folds[0]["test_fold"]}
-        merged["wall_seconds"] = sum(r["wall_seconds"] for r in folds)
-        merged.update({"machine": r["machine"] for r in folds if "machine" in r})
+    for fold in folds:
+        runs = [m[fold] for m in per_member]
+        calm_as = next((r["config"]["calm_as"] for r in runs if r["config"].get("calm_as")), "")
+        merged = {"config": {"seed": 0, "epochs": 0, "calm_as": calm_as}, "test_fold": fold}
+        merged["wall_seconds"] = sum(r["wall_seconds"] for r in runs)
+        merged.update({"machine": r["machine"] for r in runs if "machine" in r})
         for channel in ("wideband", "telephone"):
-            by_path = [{p["path"]: p for p in r[channel]["predictions"]} for r in folds]
+            by_path = [{p["path"]: p for p in r[channel]["predictions"]} for r in runs]
             predictions = []
             for path in sorted(set.intersection(*(set(m) for m in by_path))):
                 probabilities = np.mean([m[path]["probabilities"] for m in by_path], axis=0)
@@ -258,18 +258,25 @@ def fold_ua(result: dict, channel: str, leave_out: frozenset) -> float:
     return summarise(*scored(result, channel, leave_out), 4)["ua"]
 
 
-def same_folds(results: list[dict], leave_out: frozenset) -> str:
-    """For an incomplete run: its mean fold UA beside the reference run's (seed 1) on the same test folds. The
-    reference follows the same protocol: fcn-alexnet-bn with a validation holdout, fcn-alexnet-bn-final without."""
-    reference = "fcn-alexnet-bn" if results[0]["config"].get("holdout", True) else "fcn-alexnet-bn-final"
+def same_folds(results: list[dict], leave_out: frozenset, reference: str, theirs: list[dict]) -> str:
+    """For an incomplete run: its mean fold UA beside a complete reference run's on the same test folds."""
     ours = {(r["config"]["seed"], r["test_fold"]): r for r in results}
-    theirs = {r["test_fold"]: r for r in load_results(reference) if r["config"]["seed"] == 1}
-    folds = [fold for _, fold in ours if fold in theirs]
+    by_fold = {r["test_fold"]: r for r in theirs}
+    folds = [fold for _, fold in ours if fold in by_fold]
     if not folds:
         return ""
     mean = lambda rs, channel: 100 * np.mean([fold_ua(r, channel, leave_out) for r in rs])  # noqa: E731
-    mine, ref = list(ours.values()), [theirs[f] for f in folds]
-    return f"; mean {mean(mine, 'wideband'):.1f} / {mean(mine, 'telephone'):.1f} against {mean(ref, 'wideband'):.1f} / {mean(ref, 'telephone'):.1f} for {reference} seed 1 on the same folds"
+    mine, ref = list(ours.values()), [by_fold[f] for f in folds]
+    return f"; mean {mean(mine, 'wideband'):.1f} / {mean(mine, 'telephone'):.1f} against {mean(ref, 'wideband'):.1f} / {mean(ref, 'telephone'):.1f} for {reference} on the same folds"
+
+
+def reference_for(name: str, results: list[dict]) -> tuple[str, list[dict]]:
+    """What an incomplete row is set beside: an ensemble beside the shipped one; a run beside the AlexNet + BN run
+    (seed 1) of its own protocol, fcn-alexnet-bn with a validation holdout, fcn-alexnet-bn-final without."""
+    if name in ENSEMBLES:
+        return SHIPPED, ensemble_results(ENSEMBLES[SHIPPED][1])
+    reference = "fcn-alexnet-bn" if results[0]["config"].get("holdout", True) else "fcn-alexnet-bn-final"
+    return f"{reference} seed 1", [r for r in load_results(reference) if r["config"]["seed"] == 1]
 
 
 def fmt(values: list[float]) -> str:
@@ -331,7 +338,7 @@ def report(out: Path) -> None:
         epochs = sorted({r["config"]["epochs"] for r in results if r["config"]["epochs"]}) or ["-"]
         if not wide:
             done = ", ".join(f"fold {r['test_fold']}: {100 * fold_ua(r, 'wideband', calm):.1f} / {100 * fold_ua(r, 'telephone', calm):.1f}" for r in results)
-            lines.append(f"| {description} | incomplete | {'/'.join(map(str, epochs))} | {folds_done} of 5 folds (UA wideband / telephone): {done}{same_folds(results, calm)} | | | | | | |")
+            lines.append(f"| {description} | incomplete | {'/'.join(map(str, epochs))} | {folds_done} of 5 folds (UA wideband / telephone): {done}{same_folds(results, calm, *reference_for(name, results))} | | | | | | |")
             continue
         corpus = " / ".join(fmt([s["corpora"][c]["ua"] for s in wide]) for c in ("emodb", "ravdess", "savee"))
         fold_uas = [u for s in wide for u in s["fold_ua"]]

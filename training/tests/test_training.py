@@ -107,6 +107,8 @@ class MetricsTest(unittest.TestCase):
                     file.parent.mkdir(parents=True, exist_ok=True)
                     file.write_text(json.dumps(fold(1, k, calm_as, p_happy)))
             merged = experiments.ensemble_results([("calm", 1), ("plain", 1)])
+            (Path(tmp) / "calm" / "seed1" / "fold4.json").unlink()  # a member still training: the folds both have
+            self.assertEqual([r["test_fold"] for r in experiments.ensemble_results([("calm", 1), ("plain", 1)])], [1, 2, 3, 5])
         self.assertEqual(len(merged), 5)
         for r in merged:
             [only] = r["wideband"]["predictions"]
