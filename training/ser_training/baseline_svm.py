@@ -8,8 +8,12 @@ strength; and the deltas of energy and MFCCs. Eleven functionals per feature (me
 maximum, range, 10th/50th/90th percentiles, regression slope, skewness, kurtosis) of these 35 descriptors give
 385 utterance features.
 C and gamma are chosen on the validation speakers of the fold, never on its test speakers.
+With --speaker-norm every utterance's features are standardised by its speaker's mean and standard deviation over
+all the speaker's utterances (every emotion, labels unused, same channel). For the test speakers that is test-time
+adaptation: statistics of the test audio itself, as a deployment could gather them from a caller's own speech.
 
 Usage: python3 -m ser_training.baseline_svm --features DIR --manifest CSV --out RUN_DIR --test-fold K [--telephone-copies]
+       [--speaker-norm]
 """
 
 import argparse
@@ -82,14 +86,28 @@ def utterance_features(log_power: np.ndarray) -> np.ndarray:
     return functionals(np.column_stack([frames, deltas]))
 
 
+def speaker_statistics(utterances: list, store: FeatureStore, channel: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Speaker -> mean and standard deviation of the utterance features over all the speaker's utterances."""
+    by_speaker: dict[str, list[np.ndarray]] = {}
+    for u in utterances:
+        by_speaker.setdefault(u.speaker, []).append(utterance_features(store.get(u, channel)))
+    return {s: (np.mean(x, axis=0), np.std(x, axis=0) + 1e-9) for s, x in by_speaker.items()}
+
+
 def run(args) -> None:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     started = time.time()
     store = FeatureStore(args.features)
-    items = select(read_manifest(args.manifest), DEFAULT_LABELS, None)
+    manifest = read_manifest(args.manifest)
+    items = select(manifest, DEFAULT_LABELS, None)
     train_items, val_items, test_items = split(items, args.test_fold)
-    featurise = lambda part, channel: np.stack([utterance_features(store.get(u, channel)) for u, _ in part])  # noqa: E731
+    if args.speaker_norm:
+        stats = {c: speaker_statistics(manifest, store, c) for c in ("wideband", "telephone")}
+        featurise = lambda part, channel: np.stack([(utterance_features(store.get(u, channel)) - stats[channel][u.speaker][0])  # noqa: E731
+                                                    / stats[channel][u.speaker][1] for u, _ in part])  # fmt: skip
+    else:
+        featurise = lambda part, channel: np.stack([utterance_features(store.get(u, channel)) for u, _ in part])  # noqa: E731
     labels = lambda part: np.array([label for _, label in part])  # noqa: E731
     x_train, y_train = featurise(train_items, "wideband"), labels(train_items)
     if args.telephone_copies:
@@ -105,7 +123,7 @@ def run(args) -> None:
                 best = (score, c, gamma_scale, svm)
     _, c, gamma_scale, svm = best
     result = {"config": {"model": "svm-rbf", "C": c, "gamma_scale": gamma_scale, "features": int(x_train.shape[1]),
-                         "telephone_copies": args.telephone_copies, "seed": 1, "epochs": 0},  # fmt: skip
+                         "telephone_copies": args.telephone_copies, "speaker_norm": args.speaker_norm, "seed": 1, "epochs": 0},  # fmt: skip
               "test_fold": args.test_fold}
     for channel in ("wideband", "telephone"):
         predicted = svm.predict(scaler.transform(featurise(test_items, channel)))
@@ -126,6 +144,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--test-fold", type=int, required=True, choices=(1, 2, 3, 4, 5))
     parser.add_argument("--telephone-copies", action="store_true", help="train on wideband and telephone copies")
+    parser.add_argument("--speaker-norm", action="store_true", help="standardise features per speaker (test-time adaptation)")
     run(parser.parse_args())
 
 

@@ -83,3 +83,27 @@ def feature_statistics(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray
     mean = sum(a.sum(axis=0, dtype=np.float64) for a in arrays) / total
     var = sum(((a - mean) ** 2).sum(axis=0, dtype=np.float64) for a in arrays) / total
     return mean.astype(np.float32), np.sqrt(var).astype(np.float32)
+
+
+class SpeakerNormalisedStore:
+    """Features standardised bin by bin with their speaker's statistics over every frame of all the speaker's
+    utterances (every emotion, labels unused, same channel). For test speakers this is test-time adaptation: it uses
+    the test audio itself, as a deployment could with a caller's own speech."""
+
+    def __init__(self, store: FeatureStore, utterances: list[Utterance]):
+        self.store = store
+        self.by_speaker: dict[str, list[Utterance]] = {}
+        for u in utterances:
+            self.by_speaker.setdefault(u.speaker, []).append(u)
+        self._statistics: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+
+    def statistics(self, speaker: str, channel: str) -> tuple[np.ndarray, np.ndarray]:
+        key = (speaker, channel)
+        if key not in self._statistics:
+            mean, std = feature_statistics([self.store.get(u, channel) for u in self.by_speaker[speaker]])
+            self._statistics[key] = (mean, np.maximum(std, 1e-3))
+        return self._statistics[key]
+
+    def get(self, utterance: Utterance, channel: str = "wideband") -> np.ndarray:
+        mean, std = self.statistics(utterance.speaker, channel)
+        return (self.store.get(utterance, channel) - mean) / std

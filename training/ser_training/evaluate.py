@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from .checkpoint import load_checkpoint
-from .data import FeatureStore, read_manifest, select, split
+from .data import FeatureStore, SpeakerNormalisedStore, read_manifest, select, split
 from .metrics import summarise
 from .model import DEFAULT_LABELS
 from .train import TrainConfig, predict
@@ -23,8 +23,14 @@ def evaluate_checkpoints(checkpoints: list[Path], features: Path, manifest: Path
     calm = {info.get("train_config", {}).get("calm_as", "") for _, info in models}
     if len(calm) != 1:
         raise SystemExit("the checkpoints were trained on different class sets (calm_as)")
-    _, _, test = split(select(read_manifest(manifest), DEFAULT_LABELS, calm.pop() or None), test_fold)
+    speaker_norm = {bool(info.get("train_config", {}).get("speaker_norm")) for _, info in models}
+    if len(speaker_norm) != 1:
+        raise SystemExit("the checkpoints were trained on differently normalised inputs (speaker_norm)")
+    utterances = read_manifest(manifest)
+    _, _, test = split(select(utterances, DEFAULT_LABELS, calm.pop() or None), test_fold)
     store = FeatureStore(features)
+    if speaker_norm.pop():
+        store = SpeakerNormalisedStore(store, utterances)
     result = {"checkpoints": [str(c) for c in checkpoints], "test_fold": test_fold}
     for channel in ("wideband", "telephone"):
         arrays = [store.get(u, channel) for u, _ in test]

@@ -206,6 +206,8 @@ def main() -> None:
     loaded = [load_checkpoint(c) for c in args.checkpoints]
     extra = json.loads(args.metadata_json.read_text()) if args.metadata_json else {}
     configs = [info["train_config"] for _, info in loaded if "train_config" in info]
+    if any(c.get("speaker_norm") for c in configs):
+        raise SystemExit("a speaker-normalised model needs each caller's feature statistics, which the plugin does not compute")
     if configs:
         extra.setdefault("train_config", configs[0] if len(configs) == 1 else configs)
     export_onnx([m for m, _ in loaded], args.out, args.model_id or args.out.stem, args.lrn, extra, args.fp16_weights)

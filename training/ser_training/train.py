@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .data import FeatureStore, feature_statistics, read_manifest, select, split
+from .data import FeatureStore, SpeakerNormalisedStore, feature_statistics, read_manifest, select, split
 from .features import BINS, LOG_FLOOR
 from .metrics import summarise
 from .model import DEFAULT_LABELS, AttentionFCN, ModelConfig
@@ -54,6 +54,7 @@ class TrainConfig:
     pooling: str = "attention"  # or 'attention_stats' (ModelConfig.pooling)
     # False: the validation speakers train too and the final epoch's model is kept (no early stopping)
     holdout: bool = True
+    speaker_norm: bool = False  # True: inputs standardised per speaker (data.SpeakerNormalisedStore; test-time adaptation)
     seed: int = 1
 
 
@@ -202,8 +203,10 @@ def train(args) -> None:
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(args.threads)
     device = torch.device("cuda" if args.device == "auto" and torch.cuda.is_available() else args.device.replace("auto", "cpu"))
-    store = FeatureStore(args.features)
     utterances = read_manifest(args.manifest)
+    store = FeatureStore(args.features)
+    if config.speaker_norm:
+        store = SpeakerNormalisedStore(store, utterances)
     items = select(utterances, DEFAULT_LABELS, config.calm_as or None)
     if args.all:
         # No test speakers: the validation speakers of "fold 5" still stop training early.

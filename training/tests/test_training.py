@@ -4,6 +4,7 @@ import csv
 import importlib.util
 import json
 import sys
+import subprocess
 import tempfile
 import unittest
 import unittest.mock
@@ -14,7 +15,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ser_training.data import read_manifest, select, split, validation_speakers  # noqa: E402
+from ser_training.data import FeatureStore, read_manifest, select, split, validation_speakers  # noqa: E402
 from ser_training.metrics import summarise  # noqa: E402
 from ser_training.model import DEFAULT_LABELS  # noqa: E402
 from ser_training.train import mix, segments, train, warp  # noqa: E402
@@ -189,6 +190,33 @@ class TrainingTest(unittest.TestCase):
         self.assertNotIn("val_ua", result["history"][-1])
         self.assertEqual(result["wideband"]["n"], 2 * 4 * 3)
 
+    def test_speaker_normalised_inputs_train_evaluate_alike_and_do_not_export(self):
+        from ser_training.data import SpeakerNormalisedStore
+        from ser_training.evaluate import evaluate_checkpoints
+
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            manifest = synthetic_corpus(root)
+            utterances = read_manifest(manifest)
+            store = SpeakerNormalisedStore(FeatureStore(root / "features"), utterances)
+            frames = np.concatenate([store.get(u, "telephone") for u in utterances if u.speaker == "a-2"])
+            np.testing.assert_allclose(frames.mean(axis=0), 0, atol=1e-4)
+            np.testing.assert_allclose(frames.std(axis=0), 1, atol=1e-3)
+            args = dict(features=root / "features", manifest=manifest, out=root / "run", test_fold=3, all=False, threads=1,
+                        device="cpu", epochs=1, batch_size=8, lr=3e-3, max_frames=100, encoder="alexnet", norm="batch",
+                        seed=7, holdout=False, speaker_norm=True, stop_after=0)  # fmt: skip
+            train(SimpleNamespace(**args))
+            result = json.loads((root / "run" / "result.json").read_text())
+            again = evaluate_checkpoints([root / "run" / "last.pt"], root / "features", manifest, 3)
+            exported = subprocess.run([sys.executable, "-m", "ser_training.export", str(root / "run" / "last.pt"), str(root / "m.onnx")],
+                                      cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)  # fmt: skip
+        self.assertTrue(result["config"]["speaker_norm"])
+        for channel in ("wideband", "telephone"):
+            ours = np.array([p["probabilities"] for p in result[channel]["predictions"]])
+            np.testing.assert_allclose(np.array([p["probabilities"] for p in again[channel]["predictions"]]), ours, atol=1e-4)
+        self.assertNotEqual(exported.returncode, 0)
+        self.assertIn("speaker-normalised", exported.stderr)
+
     @unittest.skipUnless(importlib.util.find_spec("sklearn"), "scikit-learn is not installed (apt-get install python3-sklearn)")
     def test_svm_baseline_on_functionals(self):
         from ser_training.baseline_svm import run as run_svm
@@ -196,11 +224,30 @@ class TrainingTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             root = Path(d)
             manifest = synthetic_corpus(root)
-            run_svm(SimpleNamespace(features=root / "features", manifest=manifest, out=root / "svm", test_fold=2, telephone_copies=True))
+            run_svm(SimpleNamespace(features=root / "features", manifest=manifest, out=root / "svm", test_fold=2, telephone_copies=True, speaker_norm=False))
             result = json.loads((root / "svm" / "result.json").read_text())
         self.assertEqual(result["config"]["features"], 385)
         self.assertGreater(result["wideband"]["ua"], 0.9, "separable synthetic classes")
         self.assertEqual(len(result["telephone"]["predictions"]), 2 * 4 * 3)
+
+    def test_svm_with_speaker_normalisation_standardises_each_speaker(self):
+        from ser_training.baseline_svm import run as run_svm, speaker_statistics, utterance_features
+
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            manifest = synthetic_corpus(root)
+            store = FeatureStore(root / "features")
+            utterances = read_manifest(manifest)
+            stats = speaker_statistics(utterances, store, "telephone")
+            mine = [u for u in utterances if u.speaker == "b-3"]
+            z = np.stack([(utterance_features(store.get(u, "telephone")) - stats["b-3"][0]) / stats["b-3"][1] for u in mine])
+            self.assertEqual(len(stats), 10)
+            np.testing.assert_allclose(z.mean(axis=0), 0, atol=1e-6)
+            self.assertTrue(np.all(np.isclose(z.std(axis=0), 1, atol=1e-3) | (z.std(axis=0) < 1e-3)), "unit spread where the feature varies")
+            run_svm(SimpleNamespace(features=root / "features", manifest=manifest, out=root / "svm", test_fold=2, telephone_copies=True, speaker_norm=True))
+            result = json.loads((root / "svm" / "result.json").read_text())
+        self.assertTrue(result["config"]["speaker_norm"])
+        self.assertGreater(result["wideband"]["ua"], 0.9, "separable synthetic classes")
 
     def test_auxiliary_task_learns_every_emotion_and_exports_without_it(self):
         import onnx
