@@ -11,9 +11,10 @@ C and gamma are chosen on the validation speakers of the fold, never on its test
 With --speaker-norm every utterance's features are standardised by its speaker's mean and standard deviation over
 all the speaker's utterances (every emotion, labels unused, same channel). For the test speakers that is test-time
 adaptation: statistics of the test audio itself, as a deployment could gather them from a caller's own speech.
+--test-speaker-utterances N draws a test utterance's statistics from N other utterances of its speaker instead.
 
 Usage: python3 -m ser_training.baseline_svm --features DIR --manifest CSV --out RUN_DIR --test-fold K [--telephone-copies]
-       [--speaker-norm]
+       [--speaker-norm [--test-speaker-utterances N]]
 """
 
 import argparse
@@ -86,12 +87,9 @@ def utterance_features(log_power: np.ndarray) -> np.ndarray:
     return functionals(np.column_stack([frames, deltas]))
 
 
-def speaker_statistics(utterances: list, store: FeatureStore, channel: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Speaker -> mean and standard deviation of the utterance features over all the speaker's utterances."""
-    by_speaker: dict[str, list[np.ndarray]] = {}
-    for u in utterances:
-        by_speaker.setdefault(u.speaker, []).append(utterance_features(store.get(u, channel)))
-    return {s: (np.mean(x, axis=0), np.std(x, axis=0) + 1e-9) for s, x in by_speaker.items()}
+def standardisation(x: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and standard deviation of a speaker's utterance features."""
+    return np.mean(x, axis=0), np.std(x, axis=0) + 1e-9
 
 
 def run(args) -> None:
@@ -102,12 +100,34 @@ def run(args) -> None:
     manifest = read_manifest(args.manifest)
     items = select(manifest, DEFAULT_LABELS, None)
     train_items, val_items, test_items = split(items, args.test_fold)
-    if args.speaker_norm:
-        stats = {c: speaker_statistics(manifest, store, c) for c in ("wideband", "telephone")}
-        featurise = lambda part, channel: np.stack([(utterance_features(store.get(u, channel)) - stats[channel][u.speaker][0])  # noqa: E731
-                                                    / stats[channel][u.speaker][1] for u, _ in part])  # fmt: skip
-    else:
-        featurise = lambda part, channel: np.stack([utterance_features(store.get(u, channel)) for u, _ in part])  # noqa: E731
+    described: dict[tuple[str, str], np.ndarray] = {}
+
+    def describe(u, channel: str) -> np.ndarray:
+        if (u.path, channel) not in described:
+            described[(u.path, channel)] = utterance_features(store.get(u, channel))
+        return described[(u.path, channel)]
+
+    by_speaker: dict[str, list] = {}
+    for u in manifest:
+        by_speaker.setdefault(u.speaker, []).append(u)
+    rng = np.random.default_rng(args.test_fold)
+
+    def featurise(part: list, channel: str, heard: int = 0) -> np.ndarray:
+        """Utterance features; with --speaker-norm standardised by the speaker's statistics over all their utterances,
+        or with heard > 0 over that many other utterances of theirs, drawn at random (a caller heard for a while)."""
+        if not args.speaker_norm:
+            return np.stack([describe(u, channel) for u, _ in part])
+        rows = []
+        for u, _ in part:
+            if heard:
+                others = [o for o in by_speaker[u.speaker] if o.path != u.path]
+                chosen = [others[i] for i in rng.choice(len(others), min(heard, len(others)), replace=False)]
+            else:
+                chosen = by_speaker[u.speaker]
+            mean, std = standardisation([describe(o, channel) for o in chosen])
+            rows.append((describe(u, channel) - mean) / std)
+        return np.stack(rows)
+
     labels = lambda part: np.array([label for _, label in part])  # noqa: E731
     x_train, y_train = featurise(train_items, "wideband"), labels(train_items)
     if args.telephone_copies:
@@ -123,10 +143,11 @@ def run(args) -> None:
                 best = (score, c, gamma_scale, svm)
     _, c, gamma_scale, svm = best
     result = {"config": {"model": "svm-rbf", "C": c, "gamma_scale": gamma_scale, "features": int(x_train.shape[1]),
-                         "telephone_copies": args.telephone_copies, "speaker_norm": args.speaker_norm, "seed": 1, "epochs": 0},  # fmt: skip
+                         "telephone_copies": args.telephone_copies, "speaker_norm": args.speaker_norm,
+                         "test_speaker_utterances": args.test_speaker_utterances, "seed": 1, "epochs": 0},  # fmt: skip
               "test_fold": args.test_fold}
     for channel in ("wideband", "telephone"):
-        predicted = svm.predict(scaler.transform(featurise(test_items, channel)))
+        predicted = svm.predict(scaler.transform(featurise(test_items, channel, args.test_speaker_utterances)))
         truth = labels(test_items).tolist()
         result[channel] = summarise(truth, predicted.tolist(), [u.corpus for u, _ in test_items], 4)
         result[channel]["predictions"] = [
@@ -145,6 +166,8 @@ def main() -> None:
     parser.add_argument("--test-fold", type=int, required=True, choices=(1, 2, 3, 4, 5))
     parser.add_argument("--telephone-copies", action="store_true", help="train on wideband and telephone copies")
     parser.add_argument("--speaker-norm", action="store_true", help="standardise features per speaker (test-time adaptation)")
+    parser.add_argument("--test-speaker-utterances", type=int, default=0,
+                        help="with --speaker-norm: test speakers' statistics from this many of their other utterances (0: all)")
     run(parser.parse_args())
 
 

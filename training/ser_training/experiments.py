@@ -33,6 +33,8 @@ EXPERIMENTS = {
     "svm-functionals": ("0. traditional system: 385 functionals of frame features, RBF SVM", {"svm": []}),
     "svm-functionals-telephone": ("0. the same SVM trained with telephone copies too", {"svm": ["--telephone-copies"]}),
     "svm-functionals-telephone-speaker": ("0. test-time adaptation, not comparable with the plain rows: as svm-functionals-telephone with each speaker's features standardised by that speaker's statistics over all their utterances, test speakers included (labels unused)", {"svm": ["--telephone-copies", "--speaker-norm"]}),
+    "svm-functionals-telephone-speaker20": ("0. test-time adaptation: as the row above with each test utterance's statistics from 20 other utterances of its speaker drawn at random (about 70 s of speech; any emotion)", {"svm": ["--telephone-copies", "--speaker-norm", "--test-speaker-utterances", "20"]}),
+    "svm-functionals-telephone-speaker10": ("0. test-time adaptation: the same from 10 other utterances (about 35 s of speech)", {"svm": ["--telephone-copies", "--speaker-norm", "--test-speaker-utterances", "10"]}),
     "fcn-alexnet-lrn": ("1. FCN + attention (lambda 0.3), AlexNet encoder with LRN as in the paper, random init", {}),
     "fcn-alexnet-bn": ("1b. as 1 with batch normalisation instead of LRN", {"norm": "batch"}),
     "fcn-squeezenet-imagenet": ("2a. SqueezeNet 1.1 encoder as published (no normalisation), ImageNet initialisation; stopped: in folds 2 and 3 the network died (training loss stuck at ln 4, validation at chance, from epoch 4)", {"encoder": "squeezenet1_1", "pretrained": "imagenet"}),
