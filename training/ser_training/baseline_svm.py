@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from .data import FeatureStore, read_manifest, select, split
+from .data import FeatureStore, by_speaker, read_manifest, select, split
 from .features import BINS
 from .metrics import confusion, summarise, unweighted_accuracy
 from .model import DEFAULT_LABELS
@@ -107,9 +107,8 @@ def run(args) -> None:
             described[(u.path, channel)] = utterance_features(store.get(u, channel))
         return described[(u.path, channel)]
 
-    by_speaker: dict[str, list] = {}
-    for u in manifest:
-        by_speaker.setdefault(u.speaker, []).append(u)
+    speakers = by_speaker(manifest)
+    whole: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}  # (speaker, channel) -> over all their utterances
     rng = np.random.default_rng(args.test_fold)
 
     def featurise(part: list, channel: str, heard: int = 0) -> np.ndarray:
@@ -120,11 +119,13 @@ def run(args) -> None:
         rows = []
         for u, _ in part:
             if heard:
-                others = [o for o in by_speaker[u.speaker] if o.path != u.path]
+                others = [o for o in speakers[u.speaker] if o.path != u.path]
                 chosen = [others[i] for i in rng.choice(len(others), min(heard, len(others)), replace=False)]
+                mean, std = standardisation([describe(o, channel) for o in chosen])
             else:
-                chosen = by_speaker[u.speaker]
-            mean, std = standardisation([describe(o, channel) for o in chosen])
+                if (u.speaker, channel) not in whole:
+                    whole[(u.speaker, channel)] = standardisation([describe(o, channel) for o in speakers[u.speaker]])
+                mean, std = whole[(u.speaker, channel)]
             rows.append((describe(u, channel) - mean) / std)
         return np.stack(rows)
 

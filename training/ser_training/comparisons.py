@@ -7,7 +7,7 @@ changes, measured on the three-seed run of each protocol (early stopping on vali
 
 import numpy as np
 
-from .experiments import fold_ua, load_results
+from .experiments import fold_ua, load_results, uses_holdout
 
 # (the question, first run, second run); the paper favours the first where it makes the comparison
 COMPARISONS = [
@@ -78,7 +78,7 @@ def comparisons_section(leave_out: frozenset = frozenset()) -> list[str]:
         per_fold = ", ".join(f"{d:+.1f}" for d in diff["wideband"])
         folds = ", ".join(str(k) for _, k in pairs) + (f" (seeds {sorted({s for s, _ in pairs})})" if len({s for s, _ in pairs}) > 1 else "")
         wins = " / ".join(f"{sum(d > 0 for d in diff[c])} of {len(pairs)}" for c in CHANNELS)
-        sds = [fold_sd[results[0]["config"].get("holdout", True)] for results in runs]
+        sds = [fold_sd[uses_holdout(results)] for results in runs]
         noise = float(np.sqrt((sds[0] ** 2 + sds[1] ** 2) / len(pairs))) if all(sds) else 0.0
         lines.append(f"| {question} | {first} - {second} | {folds} | {per_fold} | {means['wideband']:+.1f} | "
                      f"{means['telephone']:+.1f} | {wins} | {reading(means, noise)} |")  # fmt: skip

@@ -85,6 +85,13 @@ def feature_statistics(arrays: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray
     return mean.astype(np.float32), np.sqrt(var).astype(np.float32)
 
 
+def by_speaker(utterances: list[Utterance]) -> dict[str, list[Utterance]]:
+    grouped: dict[str, list[Utterance]] = {}
+    for u in utterances:
+        grouped.setdefault(u.speaker, []).append(u)
+    return grouped
+
+
 class SpeakerNormalisedStore:
     """Features standardised bin by bin with their speaker's statistics over every frame of all the speaker's
     utterances (every emotion, labels unused, same channel). For test speakers this is test-time adaptation: it uses
@@ -92,9 +99,7 @@ class SpeakerNormalisedStore:
 
     def __init__(self, store: FeatureStore, utterances: list[Utterance]):
         self.store = store
-        self.by_speaker: dict[str, list[Utterance]] = {}
-        for u in utterances:
-            self.by_speaker.setdefault(u.speaker, []).append(u)
+        self.by_speaker = by_speaker(utterances)
         self._statistics: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
 
     def statistics(self, speaker: str, channel: str) -> tuple[np.ndarray, np.ndarray]:

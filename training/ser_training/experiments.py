@@ -105,7 +105,7 @@ def ensemble_results(members: list[tuple[str, int]]) -> list[dict]:
     utterances, which the others left out."""
     per_member = []
     for name, seed in members:
-        per_member.append({r["test_fold"]: r for r in load_results(name) if r["config"]["seed"] == seed})
+        per_member.append({r["test_fold"]: r for r in load_results(name, seed)})
     folds = sorted(set.intersection(*(set(m) for m in per_member)))
     results = []
     for fold in folds:
@@ -210,8 +210,14 @@ def last_epoch_section() -> list[str]:
     return lines + [""]
 
 
-def load_results(name: str) -> list[dict]:
-    return [json.loads(f.read_text()) for f in sorted((RESULTS / name).glob("seed*/fold*.json"))]
+def load_results(name: str, seed: int | None = None) -> list[dict]:
+    """A run's kept fold results, of every seed or of one."""
+    return [json.loads(f.read_text()) for f in sorted((RESULTS / name).glob(f"seed{seed or '*'}/fold*.json"))]
+
+
+def uses_holdout(results: list[dict]) -> bool:
+    """Whether a run kept validation speakers out of training (its protocol)."""
+    return results[0]["config"].get("holdout", True)
 
 
 def scored(result: dict, channel: str, leave_out: frozenset) -> tuple[list[int], list[int], list[str]]:
@@ -279,8 +285,8 @@ def reference_for(name: str, results: list[dict]) -> tuple[str, list[dict]]:
     (seed 1) of its own protocol, fcn-alexnet-bn with a validation holdout, fcn-alexnet-bn-final without."""
     if name in ENSEMBLES:
         return SHIPPED, ensemble_results(ENSEMBLES[SHIPPED][1])
-    reference = "fcn-alexnet-bn" if results[0]["config"].get("holdout", True) else "fcn-alexnet-bn-final"
-    return f"{reference} seed 1", [r for r in load_results(reference) if r["config"]["seed"] == 1]
+    reference = "fcn-alexnet-bn" if uses_holdout(results) else "fcn-alexnet-bn-final"
+    return f"{reference} seed 1", load_results(reference, 1)
 
 
 def fmt(values: list[float]) -> str:
