@@ -5,7 +5,7 @@
 #
 # Usage: training/gpu-grid.sh CORPORA_DIR DEADLINE_SECONDS JOB...
 #   CORPORA_DIR: manifest.csv and the FLAC files it lists (only those present are used; WAVs already decoded into
-#   $SER_WAV, default cache/wav, are kept; features go to cache/portable-features). JOB: NAME:SEEDS:FOLDS, see `python3 -m ser_training.grid --help`.
+#   $SER_WAV, default cache/wav, are kept; features go to cache/portable-features). JOB: NAME:SEEDS:PARTS, see `python3 -m ser_training.grid --help`.
 # Results land in training/results as with `experiments run`; checkpoints in training/runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."

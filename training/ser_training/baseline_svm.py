@@ -13,20 +13,22 @@ all the speaker's utterances (every emotion, labels unused, same channel). For t
 adaptation: statistics of the test audio itself, as a deployment could gather them from a caller's own speech.
 --test-speaker-utterances N draws a test utterance's statistics from N other utterances of its speaker instead.
 
-Usage: python3 -m ser_training.baseline_svm --features DIR --manifest CSV --out RUN_DIR --test-fold K [--telephone-copies]
-       [--speaker-norm [--test-speaker-utterances N]]
+Usage: python3 -m ser_training.baseline_svm --features DIR --manifest CSV --out RUN_DIR --split fold3|loco-ased
+       [--corpora emodb,ravdess,savee] [--telephone-copies] [--speaker-norm [--test-speaker-utterances N]]
 """
 
 import argparse
 import json
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
-from .data import FeatureStore, by_speaker, read_manifest, select, split
+from . import protocols
+from .data import FeatureStore, by_speaker, read_manifest, select
 from .features import BINS
 from .metrics import confusion, summarise, unweighted_accuracy
 from .model import DEFAULT_LABELS
@@ -98,8 +100,9 @@ def run(args) -> None:
     started = time.time()
     store = FeatureStore(args.features)
     manifest = read_manifest(args.manifest)
-    items = select(manifest, DEFAULT_LABELS, None)
-    train_items, val_items, test_items = split(items, args.test_fold)
+    items = [x for x in select(manifest, DEFAULT_LABELS, None) if not args.corpora or x[0].corpus in args.corpora.split(",")]
+    part = protocols.parse(args.split)
+    train_items, val_items, test_items = part.split(items)
     described: dict[tuple[str, str], np.ndarray] = {}
 
     def describe(u, channel: str) -> np.ndarray:
@@ -109,7 +112,7 @@ def run(args) -> None:
 
     speakers = by_speaker(manifest)
     whole: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}  # (speaker, channel) -> over all their utterances
-    rng = np.random.default_rng(args.test_fold)
+    rng = np.random.default_rng(part.test_fold if isinstance(part, protocols.FiveFold) else zlib.crc32(part.part.encode()))
 
     def featurise(part: list, channel: str, heard: int = 0) -> np.ndarray:
         """Utterance features; with --speaker-norm standardised by the speaker's statistics over all their utterances,
@@ -144,9 +147,10 @@ def run(args) -> None:
                 best = (score, c, gamma_scale, svm)
     _, c, gamma_scale, svm = best
     result = {"config": {"model": "svm-rbf", "C": c, "gamma_scale": gamma_scale, "features": int(x_train.shape[1]),
-                         "telephone_copies": args.telephone_copies, "speaker_norm": args.speaker_norm,
+                         "telephone_copies": args.telephone_copies, "speaker_norm": args.speaker_norm, "corpora": args.corpora,
                          "test_speaker_utterances": args.test_speaker_utterances, "seed": 1, "epochs": 0},  # fmt: skip
-              "test_fold": args.test_fold}
+              "split": part.part,
+              **({"test_fold": part.test_fold} if isinstance(part, protocols.FiveFold) else {"test_corpus": part.corpus})}
     for channel in ("wideband", "telephone"):
         predicted = svm.predict(scaler.transform(featurise(test_items, channel, args.test_speaker_utterances)))
         truth = labels(test_items).tolist()
@@ -156,7 +160,7 @@ def run(args) -> None:
         ]
     (out / "result.json").write_text(json.dumps(result))
     (out / "wall_seconds").write_text(f"{time.time() - started:.0f}\n")
-    print(f"fold {args.test_fold}: UA {result['wideband']['ua']:.3f} wideband, {result['telephone']['ua']:.3f} telephone (C={c}, gamma x{gamma_scale})")
+    print(f"{part.part}: UA {result['wideband']['ua']:.3f} wideband, {result['telephone']['ua']:.3f} telephone (C={c}, gamma x{gamma_scale})")
 
 
 def main() -> None:
@@ -164,7 +168,8 @@ def main() -> None:
     parser.add_argument("--features", type=Path, required=True)
     parser.add_argument("--manifest", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--test-fold", type=int, required=True, choices=(1, 2, 3, 4, 5))
+    parser.add_argument("--split", required=True, help="fold1..fold5 or loco-<corpus> (ser_training.protocols)")
+    parser.add_argument("--corpora", default="", help="comma list of the corpora used (default: every corpus of the manifest)")
     parser.add_argument("--telephone-copies", action="store_true", help="train on wideband and telephone copies")
     parser.add_argument("--speaker-norm", action="store_true", help="standardise features per speaker (test-time adaptation)")
     parser.add_argument("--test-speaker-utterances", type=int, default=0,

@@ -7,7 +7,7 @@ changes, measured on the three-seed run of each protocol (early stopping on vali
 
 import numpy as np
 
-from .experiments import fold_ua, load_results, uses_holdout
+from .results import fold_ua, load_results, uses_holdout
 
 # (the question, first run, second run); the paper favours the first where it makes the comparison
 COMPARISONS = [

@@ -39,25 +39,15 @@ def select(utterances: list[Utterance], labels: tuple, calm_as: str | None) -> l
     return chosen
 
 
-def validation_speakers(utterances: list[Utterance], test_fold: int) -> set[str]:
-    """Speakers held out of training for early stopping: every second speaker (per corpus, sorted) of the fold after
-    the test fold, so validation covers every corpus, never touches the test speakers, and costs training about a
-    tenth of its speakers."""
-    fold = test_fold % len(FOLDS) + 1
+def validation_speakers(utterances: list[Utterance], fold: int) -> set[str]:
+    """Speakers held out of training for early stopping: every second speaker (per corpus, sorted) of one fold (in
+    the 5-fold protocol the fold after the test fold), so validation covers every corpus present, never touches the
+    test speakers, and costs training about a tenth of its speakers."""
     chosen = set()
     for corpus in sorted({u.corpus for u in utterances}):
         speakers = sorted({u.speaker for u in utterances if u.fold == fold and u.corpus == corpus})
         chosen.update(speakers[::2])
     return chosen
-
-
-def split(items: list[tuple[Utterance, int]], test_fold: int):
-    """Speaker-independent train / validation / test lists for one fold of the 5-fold cross-validation."""
-    val_speakers = validation_speakers([u for u, _ in items], test_fold)
-    test = [x for x in items if x[0].fold == test_fold]
-    val = [x for x in items if x[0].fold != test_fold and x[0].speaker in val_speakers]
-    train = [x for x in items if x[0].fold != test_fold and x[0].speaker not in val_speakers]
-    return train, val, test
 
 
 class FeatureStore:

@@ -111,6 +111,8 @@ def metadata(models: list[AttentionFCN], model_id: str, extra: dict) -> dict:
         "attention_lambda": str(model.config.attention_lambda),
         "norm": per_member([m.config.norm for m in models]),
         "pooling": per_member([m.config.pooling for m in models]),
+        # "true": the network shifts each utterance to unit mean power itself (model.utterance_level)
+        "level_norm": per_member([str(m.config.level_norm).lower() for m in models]),
         "ensemble_size": str(len(models)),
         "min_frames": str(model.min_frames()),
         "feature_params": json.dumps(FEATURE_PARAMS),

@@ -5,6 +5,8 @@ only describe them (and go into the model's metadata) so that the runtime can ch
 was trained on.
 """
 
+import numpy as np
+
 SAMPLE_RATE = 16000
 WINDOW_LENGTH = 640  # 40 ms Hamming window
 HOP_LENGTH = 160  # 10 ms shift
@@ -22,3 +24,9 @@ FEATURE_PARAMS = {
     "log_floor": LOG_FLOOR,
     "window": "hamming-symmetric",
 }
+
+
+def level_normalised(x: np.ndarray) -> np.ndarray:
+    """A log spectrogram [frames, BINS] shifted so that its mean power is 1: the numpy form of
+    model.utterance_level, used where training prepares inputs (statistics, augmentation) as the network will see them."""
+    return (x - np.log(np.mean(np.exp(x.astype(np.float64))))).astype(np.float32)

@@ -1,10 +1,11 @@
-"""Runs many experiment folds at once (one process each) until they are done or a deadline passes: the form the
-experiment grid takes on a machine with many cores and a GPU, where one small network leaves the GPU mostly idle.
+"""Runs many experiment parts (folds, corpora left out) at once (one process each) until they are done or a deadline
+passes: the form the experiment grid takes on a machine with many cores and a GPU, where one small network leaves the GPU mostly idle.
 
 Usage: python3 -m ser_training.grid [--workers N] [--deadline SECONDS] [--device D] JOB...
-JOB is NAME:SEEDS:FOLDS with comma lists, e.g. fcn-alexnet-lrn:1:1,2,3,4,5 or fcn-alexnet-bn-mixwarp:1,2,3:all.
+JOB is NAME:SEEDS:PARTS with comma lists, e.g. fcn-alexnet-lrn:1:1,2,3,4,5 (folds), five-alexnet-bn:1:loco (every
+corpus left out in turn), five-alexnet-bn:1:loco-ased,fold2 or fcn-alexnet-bn-mixwarp:1,2,3:all.
 Jobs start in the order given. At the deadline, runs still going are stopped (their checkpoints stay, so the same
-command resumes them); every finished fold is in training/results as with `experiments run`.
+command resumes them); every finished part is in training/results as with `experiments run`.
 """
 
 import argparse
@@ -17,16 +18,18 @@ import time
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 
-from .experiments import EXPERIMENTS, ROOT
+from .paths import ROOT
+from .recipes import EXPERIMENTS
+from .runner import parts
 
 
 def parse_jobs(specs: list[str]) -> list[tuple[str, int, str]]:
     jobs = []
     for spec in specs:
-        name, seeds, folds = spec.split(":")
+        name, seeds, spec_parts = spec.split(":")
         if name not in EXPERIMENTS:
             raise SystemExit(f"unknown experiment {name!r}: see `experiments list`")
-        jobs += [(name, int(seed), fold) for seed in seeds.split(",") for fold in folds.split(",")]
+        jobs += [(name, int(seed), part) for seed in seeds.split(",") for part in parts(spec_parts)]
     return jobs
 
 
@@ -44,10 +47,10 @@ def main() -> None:
     args.log.parent.mkdir(parents=True, exist_ok=True)
 
     def one(job):
-        name, seed, fold = job
+        name, seed, part = job
         code = (
-            "import sys; from ser_training.experiments import run_one; "
-            f"run_one({name!r}, {seed}, {fold if fold == 'all' else int(fold)!r}, threads=1, device={args.device!r})"
+            "from ser_training.runner import run_one; "
+            f"run_one({name!r}, {seed}, {part!r}, threads=1, device={args.device!r})"
         )
         # A session of its own, so that stopping it also stops the training process it starts.
         process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT / "training", start_new_session=True)
@@ -55,7 +58,7 @@ def main() -> None:
         t0 = time.time()
         rc = process.wait()
         running.pop(job, None)
-        record = {"job": f"{name}:{seed}:{fold}", "rc": rc, "seconds": round(time.time() - t0, 1), "at": round(time.time() - started, 1)}
+        record = {"job": f"{name}:{seed}:{part}", "rc": rc, "seconds": round(time.time() - t0, 1), "at": round(time.time() - started, 1)}
         with open(args.log, "a") as f:
             f.write(json.dumps(record) + "\n")
         print(json.dumps(record), flush=True)

@@ -97,6 +97,7 @@ def members_from_onnx(path: Path) -> list[tuple[AttentionFCN, dict]]:
             attention_lambda=float(props["attention_lambda"]),
             # Files exported before "norm" and "pooling" were in the metadata have them in each member's train_config.
             **{key: _of_member(props, key, k, len(configs)) if key in props else train[key] for key in ("norm", "pooling") if key in props or key in train},
+            level_norm=_of_member(props, "level_norm", k, len(configs)) == "true" if "level_norm" in props else False,
         )
         model = AttentionFCN(config)
         modules = dict(model.named_modules())

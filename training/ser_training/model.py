@@ -28,6 +28,9 @@ class ModelConfig:
     pooling: str = "attention"
     # Training only: a second classifier over every emotion of the corpora (an auxiliary task); never exported.
     aux_labels: tuple = ()
+    # True: each utterance's log spectrogram is shifted so that its mean power is 1 (utterance_level), before the
+    # per-bin standardisation, making the network blind to the level of the line and the speaker's distance.
+    level_norm: bool = False
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -44,6 +47,14 @@ def weighted_std(alpha: torch.Tensor, a: torch.Tensor, c: torch.Tensor) -> torch
     """sqrt(sum_i alpha_i a_i^2 - c^2) per channel; alpha [batch, F, T], a [batch, channels, F, T], c [batch, channels]."""
     second = torch.einsum("bft,bcft->bc", alpha, a * a)
     return torch.sqrt(torch.clamp(second - c * c, min=1e-6))
+
+
+def utterance_level(features: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """ln of the mean power over every valid cell, [batch, 1, 1]. A gain g adds 2 ln g to every cell of
+    S = ln(|X|^2 + 1e-10) (down to the floor), so S - utterance_level(S) does not depend on g."""
+    valid = time_mask(lengths, features.shape[1]).to(features.dtype)[:, :, None]
+    power = (torch.exp(features) * valid).sum(dim=(1, 2))
+    return torch.log(power / (lengths.to(features.dtype) * features.shape[2]))[:, None, None]
 
 
 class AttentionPooling(nn.Module):
@@ -93,6 +104,8 @@ class AttentionFCN(nn.Module):
     def pool(self, features: torch.Tensor, lengths: torch.Tensor):
         """The utterance vector c (Eq. 3, with the weighted standard deviation appended for 'attention_stats'), the
         attention map and its widths."""
+        if self.config.level_norm:
+            features = features - utterance_level(features, lengths)
         x = (features - self.feature_mean) / self.feature_std
         x = zero_padding(x.transpose(1, 2).unsqueeze(1), lengths)  # [batch, 1, 200, T]
         a, out_lengths = self.encoder(x, lengths)

@@ -1,10 +1,11 @@
-"""Trains the attention FCN on one fold of the speaker-independent 5-fold cross-validation, or on all speakers.
+"""Trains the attention FCN on one part of an evaluation protocol (`ser_training.protocols`): a fold of the
+speaker-independent 5-fold cross-validation, one corpus left out, or all speakers.
 
-Usage: python3 -m ser_training.train --features DIR --manifest CSV --out RUN_DIR [--test-fold K | --all] [options]
+Usage: python3 -m ser_training.train --features DIR --manifest CSV --out RUN_DIR --split fold3|loco-ased|all [options]
 Checkpoints every epoch (RUN_DIR/last.pt, best.pt); rerunning the same command resumes (--stop-after N ends a
-run after N more epochs, for time-boxed machines). With a test fold, the best
-epoch (by validation UA) is evaluated on the test speakers, wideband and through the telephone channel, and
-RUN_DIR/result.json is written.
+run after N more epochs, for time-boxed machines). With test speakers, the best epoch (by validation UA; the final
+one without a holdout) is evaluated on them, wideband and through the telephone channel, and RUN_DIR/result.json is
+written.
 """
 
 import argparse
@@ -19,9 +20,11 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import protocols
+from .augment import babble, coloured_noise, mix_at_snr, reverberate
 from .checkpoint import load_checkpoint, save_checkpoint
-from .data import FeatureStore, SpeakerNormalisedStore, feature_statistics, read_manifest, select, split
-from .features import BINS, LOG_FLOOR
+from .data import FeatureStore, SpeakerNormalisedStore, feature_statistics, read_manifest, select
+from .features import BINS, LOG_FLOOR, level_normalised
 from .metrics import summarise
 from .model import DEFAULT_LABELS, AttentionFCN, ModelConfig
 from .pretrained import load_squeezenet1_1_imagenet, load_torchvision_alexnet
@@ -55,6 +58,13 @@ class TrainConfig:
     # False: the validation speakers train too and the final epoch's model is kept (no early stopping)
     holdout: bool = True
     speaker_norm: bool = False  # True: inputs standardised per speaker (data.SpeakerNormalisedStore; test-time adaptation)
+    corpora: str = ""  # comma list of the corpora used ('': every corpus of the manifest)
+    # > 0: a fixed budget of optimizer steps, checkpointed in `epochs` equal parts, whatever the amount of data
+    updates: int = 0
+    sampling: str = "shuffle"  # 'balanced': each example draws a corpus, then a class, then an utterance, uniformly
+    level_norm: bool = False  # ModelConfig.level_norm: the network ignores the utterance's level
+    noise_prob: float = 0.0  # chance of additive noise (coloured noise or babble of training speakers), 0-30 dB SNR
+    reverb_prob: float = 0.0  # chance of late reverberation, RT60 0.2-1.0 s, direct-to-reverberant ratio 0-12 dB
     seed: int = 1
 
 
@@ -117,6 +127,32 @@ def mix(arrays: list[np.ndarray], labels: list[int], classes: int, alpha: float,
         n = min(a.shape[0], b.shape[0])
         mixed.append(lam * a[:n] + (1 - lam) * b[:n])
     return mixed, lam * onehot + (1 - lam) * onehot[partner]
+
+
+def corrupt(x: np.ndarray, config: TrainConfig, others, rng: np.random.Generator) -> np.ndarray:
+    """Reverberation, then additive noise, each with its configured chance. `others()` returns training utterances
+    for babble."""
+    if config.reverb_prob and rng.random() < config.reverb_prob:
+        x = reverberate(x, rng.uniform(0.2, 1.0), rng.uniform(0.0, 12.0))
+    if config.noise_prob and rng.random() < config.noise_prob:
+        noise = coloured_noise(x.shape[0], rng) if rng.random() < 0.5 else babble(others(int(rng.integers(3, 7))), x.shape[0], rng)
+        x = mix_at_snr(x, noise, rng.uniform(0.0, 30.0))
+    return x
+
+
+def balanced_indices(items: list, count: int, rng: np.random.Generator) -> np.ndarray:
+    """`count` indices into items drawn with replacement: a corpus uniformly, then one of its classes, then one of
+    that class's utterances, so that no corpus or class dominates what the network sees."""
+    groups: dict[str, dict[int, list[int]]] = {}
+    for i, (u, label) in enumerate(items):
+        groups.setdefault(u.corpus, {}).setdefault(label, []).append(i)
+    corpora = sorted(groups)
+    chosen = []
+    for c in rng.integers(0, len(corpora), count):
+        by_class = groups[corpora[c]]
+        members = by_class[sorted(by_class)[rng.integers(0, len(by_class))]]
+        chosen.append(members[rng.integers(0, len(members))])
+    return np.array(chosen)
 
 
 def batch_tensors(arrays: list[np.ndarray]) -> tuple[torch.Tensor, torch.Tensor]:
@@ -185,6 +221,7 @@ def build_model(config: TrainConfig, mean: np.ndarray, std: np.ndarray, aux_labe
             dropout=config.dropout,
             pooling=config.pooling,
             aux_labels=aux_labels,
+            level_norm=config.level_norm,
         )
     )
     if config.pretrained == "imagenet":
@@ -208,13 +245,10 @@ def train(args) -> None:
     if config.speaker_norm:
         store = SpeakerNormalisedStore(store, utterances)
     items = select(utterances, DEFAULT_LABELS, config.calm_as or None)
-    if args.all:
-        # No test speakers: the validation speakers of "fold 5" still stop training early.
-        train_items, val_items, test_items = split(items, 5)
-        train_items += test_items
-        test_items = []
-    else:
-        train_items, val_items, test_items = split(items, args.test_fold)
+    if config.corpora:
+        items = [x for x in items if x[0].corpus in config.corpora.split(",")]
+    part = protocols.parse(args.split)
+    train_items, val_items, test_items = part.split(items)
     if not config.holdout:
         train_items, val_items = train_items + val_items, []
     aux_labels: tuple = ()
@@ -227,10 +261,11 @@ def train(args) -> None:
         main = {u.path: label for u, label in train_items}
         speakers = {u.speaker for u, _ in train_items}
         train_items = [(u, main.get(u.path, -1)) for u in utterances if u.speaker in speakers]
-    mean, std = feature_statistics([store.get(u) for u, _ in train_items])
+    prepare = level_normalised if config.level_norm else (lambda x: x)
+    mean, std = feature_statistics([prepare(store.get(u)) for u, _ in train_items])
     model = build_model(config, mean, std, aux_labels).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    steps_per_epoch = math.ceil(len(train_items) / config.batch_size)
+    steps_per_epoch = config.updates // config.epochs if config.updates else math.ceil(len(train_items) / config.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15
     )
@@ -255,7 +290,14 @@ def train(args) -> None:
     for epoch in range(state["epoch"], last_epoch):
         started = time.time()
         model.train()
-        order = rng.permutation(len(train_items))
+        if config.sampling == "balanced":
+            order = balanced_indices(train_items, steps_per_epoch * config.batch_size, rng)
+        elif config.updates:  # as many shuffled passes as the budget's share of steps needs
+            passes = math.ceil(steps_per_epoch * config.batch_size / len(train_items))
+            order = np.concatenate([rng.permutation(len(train_items)) for _ in range(passes)])[: steps_per_epoch * config.batch_size]
+        else:
+            order = rng.permutation(len(train_items))
+        others = lambda n: [store.get(train_items[j][0]) for j in rng.integers(0, len(train_items), n)]  # noqa: E731
         losses = []
         for b in range(0, len(order), config.batch_size):
             arrays, labels = [], []
@@ -263,8 +305,9 @@ def train(args) -> None:
                 u, label = train_items[i]
                 x = store.get(u, "telephone" if rng.random() < config.telephone_prob else "wideband")
                 x = fix_length(crop(x, config.segment_frames, rng), config.segment_frames) if config.segment_frames else crop(x, config.max_frames, rng)
+                x = corrupt(x, config, others, rng)
                 x = warp(x, config.warp, rng) if config.warp else x
-                x = x if x.shape[0] >= model.min_frames() else fix_length(x, model.min_frames())
+                x = prepare(x if x.shape[0] >= model.min_frames() else fix_length(x, model.min_frames()))
                 arrays.append(spec_augment(x, mean, rng) if config.spec_augment else x)
                 labels.append(label)
             if config.mixup:
@@ -323,7 +366,8 @@ def train(args) -> None:
         best.to(device)
         result = {
             "config": asdict(config),
-            "test_fold": args.test_fold,
+            "split": part.part,
+            **({"test_fold": part.test_fold} if isinstance(part, protocols.FiveFold) else {"test_corpus": part.corpus}),
             "best_epoch": state["best_epoch"],
             "history": state["history"],
             "train_speakers": sorted({u.speaker for u, _ in train_items}),
@@ -332,7 +376,7 @@ def train(args) -> None:
             "telephone": evaluate(best, store, test_items, "telephone", config),
         }
         (out / "result.json").write_text(json.dumps(result))
-        print(f"fold {args.test_fold}: UA {result['wideband']['ua']:.3f} wideband, {result['telephone']['ua']:.3f} telephone", flush=True)
+        print(f"{part.part}: UA {result['wideband']['ua']:.3f} wideband, {result['telephone']['ua']:.3f} telephone", flush=True)
 
 
 def main() -> None:
@@ -340,9 +384,7 @@ def main() -> None:
     parser.add_argument("--features", type=Path, required=True)
     parser.add_argument("--manifest", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
-    where = parser.add_mutually_exclusive_group(required=True)
-    where.add_argument("--test-fold", type=int, choices=(1, 2, 3, 4, 5))
-    where.add_argument("--all", action="store_true", help="train on every speaker (the shipped model)")
+    parser.add_argument("--split", required=True, help="fold1..fold5, loco-<corpus>, or all (every speaker: a shipped model)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="auto", help="'auto' (CUDA where there is one), 'cpu' or 'cuda'")
     parser.add_argument("--stop-after", type=int, default=0, help="train at most this many epochs now, resume later")

@@ -43,6 +43,20 @@ class MaskingTest(unittest.TestCase):
                     torch.testing.assert_close(alpha[i, :, :w], alone_alpha[0], atol=1e-6, rtol=1e-5)
                     self.assertEqual(float(alpha[i, :, w:].abs().sum()), 0.0, "no attention on padding")
 
+    def test_level_normalisation_makes_the_output_independent_of_gain(self):
+        x = torch.randn(3, 150, 200) * 3 - 8
+        lengths = torch.tensor([150, 90, 40])
+        gains = (0.0, 2 * math.log(10 ** (-20 / 20)), 2 * math.log(10 ** (6 / 20)))  # 0, -20 and +6 dB
+        with torch.no_grad():
+            for level_norm in (True, False):
+                m = model(norm="batch", level_norm=level_norm)
+                outputs = [m(x + g, lengths)[0] for g in gains]
+                same = all(torch.allclose(o, outputs[0], atol=1e-4, rtol=1e-4) for o in outputs[1:])
+                self.assertEqual(same, level_norm, f"level_norm={level_norm}")
+            m = model(norm="batch", level_norm=True)
+            logits, _, _ = m(torch.cat([x[1:2, :90], torch.full((1, 60, 200), 30.0)], dim=1), torch.tensor([150]).clamp(max=90))
+            torch.testing.assert_close(logits[0], m(x[1:2, :90], torch.tensor([90]))[0][0], atol=1e-5, rtol=1e-5, msg="padding is not part of the level")
+
     def test_batch_norm_statistics_ignore_padding(self):
         x = torch.randn(2, 120, 200)
         padded = torch.cat([x, torch.full((2, 80, 200), 50.0)], dim=1)  # junk past the lengths
@@ -222,7 +236,7 @@ class ExportTest(unittest.TestCase):
         from ser_training.export import Exported, export_onnx
         from ser_training.members import members_from_onnx
 
-        members = [model("alexnet", norm="batch"), model("squeezenet1_1", norm="batch", pooling="attention_stats"), model("alexnet", norm="batch")]
+        members = [model("alexnet", norm="batch"), model("squeezenet1_1", norm="batch", pooling="attention_stats"), model("alexnet", norm="batch", level_norm=True)]
         for m in members:  # trained statistics, so that batch normalisation folded into a convolution changes it
             for bn in (x for x in m.modules() if isinstance(x, torch.nn.BatchNorm2d)):
                 bn.running_mean.normal_(0, 0.1)
@@ -242,6 +256,8 @@ class ExportTest(unittest.TestCase):
         self.assertEqual([m.config.encoder for m, _ in recovered], ["alexnet", "squeezenet1_1", "alexnet"])
         self.assertEqual(props["norm"], "batch")
         self.assertEqual([m.config.pooling for m, _ in recovered], ["attention", "attention_stats", "attention"])
+        self.assertEqual(props["level_norm"], "false+false+true")
+        self.assertEqual([m.config.level_norm for m, _ in recovered], [False, False, True])
 
     def test_members_recovered_from_an_exported_ensemble(self):
         from ser_training.export import Exported, export_onnx

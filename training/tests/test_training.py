@@ -15,7 +15,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ser_training.data import FeatureStore, read_manifest, select, split, validation_speakers  # noqa: E402
+from ser_training import protocols  # noqa: E402
+from ser_training.data import FeatureStore, read_manifest, select, validation_speakers  # noqa: E402
 from ser_training.metrics import summarise  # noqa: E402
 from ser_training.model import DEFAULT_LABELS  # noqa: E402
 from ser_training.train import mix, segments, train, warp  # noqa: E402
@@ -53,7 +54,7 @@ class SplitTest(unittest.TestCase):
             items = select(read_manifest(synthetic_corpus(Path(d))), DEFAULT_LABELS, None)
         self.assertEqual(len(items), 2 * 5 * 4 * 3, "calm is left out by default")
         for fold in range(1, 6):
-            train_items, val, test = split(items, fold)
+            train_items, val, test = protocols.FiveFold(fold).split(items)
             speakers = [{u.speaker for u, _ in part} for part in (train_items, val, test)]
             self.assertFalse(speakers[0] & speakers[1] or speakers[0] & speakers[2] or speakers[1] & speakers[2])
             self.assertEqual({u.fold for u, _ in test}, {fold})
@@ -66,6 +67,82 @@ class SplitTest(unittest.TestCase):
         self.assertEqual(sum(1 for _, label in items if label == DEFAULT_LABELS.index("neutral")), 2 * 5 * 2 * 3)
 
 
+class ProtocolTest(unittest.TestCase):
+    def test_leave_one_corpus_out_tests_every_speaker_of_one_corpus_and_validates_on_the_others(self):
+        with tempfile.TemporaryDirectory() as d:
+            items = select(read_manifest(synthetic_corpus(Path(d))), DEFAULT_LABELS, None)
+        train_items, val, test = protocols.LeaveOneCorpusOut("b").split(items)
+        self.assertEqual({u.corpus for u, _ in test}, {"b"})
+        self.assertEqual(len(test), 5 * 4 * 3, "every speaker and utterance of the corpus left out")
+        self.assertEqual({u.corpus for u, _ in train_items + val}, {"a"})
+        self.assertEqual([u.speaker for u, _ in val][:1], ["a-0"], "fold 1's validation speaker of the training corpus")
+        self.assertFalse({u.speaker for u, _ in train_items} & {u.speaker for u, _ in val})
+
+    def test_parts_are_named_and_misspellings_refused(self):
+        self.assertEqual(protocols.parse("loco-nemo"), protocols.LeaveOneCorpusOut("nemo"))
+        self.assertEqual(protocols.parse("fold4").part, "fold4")
+        self.assertEqual(protocols.parse("all").part, "all")
+        for bad in ("fold6", "loco-", "five"):
+            with self.assertRaisesRegex(ValueError, "unknown split"):
+                protocols.parse(bad)
+        with self.assertRaisesRegex(ValueError, "no utterance of corpus 'iemocap'"):
+            protocols.parse("loco-iemocap").split([])
+        from ser_training.runner import parts
+
+        self.assertEqual(parts("1,loco-ased"), ["fold1", "loco-ased"])
+        self.assertEqual(parts("loco"), [f"loco-{c}" for c in protocols.CORPORA])
+
+    def test_loco_summary_gives_each_corpus_and_the_worst(self):
+        from ser_training.results import loco_summary
+
+        def part(corpus, right):
+            predictions = [{"path": f"{corpus}/{c}.flac", "truth": c, "probabilities": np.eye(4)[c if c < right else (c + 1) % 4].tolist()}
+                           for c in range(4)]  # fmt: skip
+            return {"split": f"loco-{corpus}", "test_corpus": corpus, "wideband": {"predictions": predictions}}
+
+        summary = loco_summary([part("emodb", 4), part("ased", 1)], "wideband")
+        self.assertEqual(list(summary["corpora"]), ["emodb", "ased"])
+        self.assertAlmostEqual(summary["mean_ua"], (1 + 0.25) / 2)
+        self.assertEqual((summary["worst"], summary["complete"]), ("ased", False))
+
+
+class AugmentTest(unittest.TestCase):
+    def test_noise_is_mixed_at_the_snr_asked_for(self):
+        from ser_training.augment import coloured_noise, mean_log_power, mix_at_snr
+
+        rng = np.random.default_rng(0)
+        x = rng.normal(-5, 2, (300, 200)).astype(np.float32)
+        noise = coloured_noise(300, rng)
+        for snr in (0.0, 10.0, 20.0):
+            mixed = mix_at_snr(x, noise, snr)
+            added = np.log(np.exp(mixed.astype(np.float64)) - np.exp(x.astype(np.float64)))
+            self.assertAlmostEqual(10 * (mean_log_power(x) - mean_log_power(added)) / np.log(10), snr, places=2)
+
+    def test_reverberation_adds_a_decaying_tail_at_the_ratio_asked_for(self):
+        from ser_training.augment import reverberate
+
+        x = np.full((400, 200), np.log(1e-10), np.float32)
+        x[10] = 0.0  # an impulse of power 1 in every bin
+        y = np.exp(reverberate(x, 0.5, 6.0).astype(np.float64)) - 1e-10
+        tail = y[11:, 0].sum()
+        self.assertAlmostEqual(10 * np.log10(1 / tail), 6.0, places=1)
+        decay_db = 10 * np.log10(y[11, 0] / y[61, 0])
+        self.assertAlmostEqual(decay_db, 60 * 0.5 / 0.5, places=1, msg="60 dB in RT60: 50 frames of 10 ms = 0.5 s")
+        self.assertTrue(np.all(np.diff(y[11:100, 0]) < 0))
+
+    def test_balanced_sampling_evens_out_corpora_and_classes(self):
+        from ser_training.data import Utterance
+        from ser_training.train import balanced_indices
+
+        items = [(Utterance(f"big/{i}", "big", "s", 1, "angry"), i % 2) for i in range(900)]
+        items += [(Utterance(f"small/{i}", "small", "t", 1, "sad"), 2 + i % 2) for i in range(10)]
+        drawn = balanced_indices(items, 4000, np.random.default_rng(0))
+        corpora = np.array([items[i][0].corpus == "small" for i in drawn])
+        labels = np.bincount([items[i][1] for i in drawn], minlength=4) / 4000
+        self.assertAlmostEqual(corpora.mean(), 0.5, delta=0.03)
+        np.testing.assert_allclose(labels, 0.25, atol=0.03)
+
+
 class MetricsTest(unittest.TestCase):
     def test_weighted_and_unweighted_accuracy(self):
         truth = [0, 0, 0, 0, 1, 2, 3, 3]
@@ -76,7 +153,7 @@ class MetricsTest(unittest.TestCase):
         self.assertAlmostEqual(r["corpora"]["y"]["ua"], 0.5)
 
     def test_pooled_figures_can_leave_utterances_out(self):
-        from ser_training.experiments import pooled
+        from ser_training.results import pooled
 
         def prediction(path, truth, guess):
             return {"path": path, "truth": truth, "probabilities": [0.9 if c == guess else 0.1 / 3 for c in range(4)]}
@@ -92,7 +169,7 @@ class MetricsTest(unittest.TestCase):
         self.assertNotIn("ravdess", without_calm["corpora"])
 
     def test_ensemble_scores_only_what_every_member_scored(self):
-        from ser_training import experiments
+        from ser_training import results as kept
 
         def fold(seed, k, calm_as, p_happy):
             predictions = [{"path": f"c/{k}.flac", "truth": 1, "probabilities": [0.0, p_happy, 1 - p_happy, 0.0]}]
@@ -101,15 +178,15 @@ class MetricsTest(unittest.TestCase):
             channel = {"predictions": predictions}
             return {"config": {"seed": seed, "calm_as": calm_as}, "test_fold": k, "wall_seconds": 1.0, "wideband": channel, "telephone": channel}
 
-        with tempfile.TemporaryDirectory() as tmp, unittest.mock.patch.object(experiments, "RESULTS", Path(tmp)):
+        with tempfile.TemporaryDirectory() as tmp, unittest.mock.patch.object(kept, "RESULTS", Path(tmp)):
             for name, calm_as, p_happy in (("plain", "", 0.4), ("calm", "neutral", 0.8)):
                 for k in range(1, 6):
                     file = Path(tmp) / name / "seed1" / f"fold{k}.json"
                     file.parent.mkdir(parents=True, exist_ok=True)
                     file.write_text(json.dumps(fold(1, k, calm_as, p_happy)))
-            merged = experiments.ensemble_results([("calm", 1), ("plain", 1)])
+            merged = kept.ensemble_results([("calm", 1), ("plain", 1)])
             (Path(tmp) / "calm" / "seed1" / "fold4.json").unlink()  # a member still training: the folds both have
-            self.assertEqual([r["test_fold"] for r in experiments.ensemble_results([("calm", 1), ("plain", 1)])], [1, 2, 3, 5])
+            self.assertEqual([r["test_fold"] for r in kept.ensemble_results([("calm", 1), ("plain", 1)])], [1, 2, 3, 5])
         self.assertEqual(len(merged), 5)
         for r in merged:
             [only] = r["wideband"]["predictions"]
@@ -118,7 +195,7 @@ class MetricsTest(unittest.TestCase):
             self.assertEqual(r["config"]["calm_as"], "neutral")
 
     def test_comparisons_pair_the_folds_both_runs_have_and_measure_seed_noise(self):
-        from ser_training import comparisons, experiments
+        from ser_training import comparisons, results as kept
 
         def fold(seed, k, right):
             """One fold whose four test utterances (one per class) are right for the first `right` classes."""
@@ -128,7 +205,7 @@ class MetricsTest(unittest.TestCase):
 
         runs = {"a": {(1, k): 4 for k in range(1, 6)}, "b": {(1, k): 2 for k in range(1, 4)},  # b has folds 1-3 only
                 "noisy": {(s, k): 4 - (s == 2) for s in (1, 2) for k in range(1, 6)}}  # fmt: skip
-        with tempfile.TemporaryDirectory() as tmp, unittest.mock.patch.object(experiments, "RESULTS", Path(tmp)):
+        with tempfile.TemporaryDirectory() as tmp, unittest.mock.patch.object(kept, "RESULTS", Path(tmp)):
             for name, folds in runs.items():
                 for (seed, k), right in folds.items():
                     file = Path(tmp) / name / f"seed{seed}" / f"fold{k}.json"
@@ -150,7 +227,7 @@ class TrainingTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             root = Path(d)
             manifest = synthetic_corpus(root)
-            args = dict(features=root / "features", manifest=manifest, out=root / "run", test_fold=1, all=False,
+            args = dict(features=root / "features", manifest=manifest, out=root / "run", split="fold1",
                         threads=1, device="cpu", epochs=4, batch_size=8, lr=3e-3, max_frames=100, encoder="alexnet",
                         norm="batch", seed=3)  # fmt: skip
             train(SimpleNamespace(**args, stop_after=2))
@@ -167,8 +244,8 @@ class TrainingTest(unittest.TestCase):
     def test_all_speakers_run_with_warping_and_mixup(self):
         with tempfile.TemporaryDirectory() as d:
             root = Path(d)
-            args = dict(features=root / "features", manifest=synthetic_corpus(root), out=root / "final", test_fold=None,
-                        all=True, threads=1, device="cpu", epochs=3, batch_size=8, lr=3e-3, max_frames=100,
+            args = dict(features=root / "features", manifest=synthetic_corpus(root), out=root / "final", split="all",
+                        threads=1, device="cpu", epochs=3, batch_size=8, lr=3e-3, max_frames=100,
                         encoder="alexnet", norm="batch", seed=4, warp=0.1, mixup=0.4, stop_after=0)  # fmt: skip
             train(SimpleNamespace(**args))
             summary = json.loads((root / "final" / "final.json").read_text())
@@ -180,7 +257,7 @@ class TrainingTest(unittest.TestCase):
     def test_without_holdout_every_training_speaker_trains_and_the_final_epoch_is_kept(self):
         with tempfile.TemporaryDirectory() as d:
             root = Path(d)
-            args = dict(features=root / "features", manifest=synthetic_corpus(root), out=root / "run", test_fold=3, all=False,
+            args = dict(features=root / "features", manifest=synthetic_corpus(root), out=root / "run", split="fold3",
                         threads=1, device="cpu", epochs=2, batch_size=8, lr=3e-3, max_frames=100, encoder="alexnet",
                         norm="batch", seed=6, holdout=False, pooling="attention_stats", stop_after=0)  # fmt: skip
             train(SimpleNamespace(**args))
@@ -189,6 +266,21 @@ class TrainingTest(unittest.TestCase):
         self.assertEqual(result["best_epoch"], 2)
         self.assertNotIn("val_ua", result["history"][-1])
         self.assertEqual(result["wideband"]["n"], 2 * 4 * 3)
+
+    def test_leave_one_corpus_out_run_with_a_fixed_budget_balanced_sampling_level_norm_and_corruption(self):
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            args = dict(features=root / "features", manifest=synthetic_corpus(root), out=root / "loco", split="loco-a",
+                        threads=1, device="cpu", epochs=2, updates=10, batch_size=8, lr=3e-3, max_frames=100,
+                        encoder="alexnet", norm="batch", seed=8, holdout=False, sampling="balanced", level_norm=True,
+                        noise_prob=1.0, reverb_prob=1.0, stop_after=0)  # fmt: skip
+            train(SimpleNamespace(**args))
+            result = json.loads((root / "loco" / "result.json").read_text())
+        self.assertEqual((result["split"], result["test_corpus"]), ("loco-a", "a"))
+        self.assertEqual([h["epoch"] for h in result["history"]], [1, 2], "10 updates in 2 checkpoints")
+        self.assertEqual({p["path"].split("/")[0] for p in result["wideband"]["predictions"]}, {"a"})
+        self.assertEqual(result["wideband"]["n"], 5 * 4 * 3)
+        self.assertEqual(set(result["train_speakers"]), {f"b-{s}" for s in range(5)})
 
     def test_speaker_normalised_inputs_train_evaluate_alike_and_do_not_export(self):
         from ser_training.data import SpeakerNormalisedStore
@@ -202,12 +294,12 @@ class TrainingTest(unittest.TestCase):
             frames = np.concatenate([store.get(u, "telephone") for u in utterances if u.speaker == "a-2"])
             np.testing.assert_allclose(frames.mean(axis=0), 0, atol=1e-4)
             np.testing.assert_allclose(frames.std(axis=0), 1, atol=1e-3)
-            args = dict(features=root / "features", manifest=manifest, out=root / "run", test_fold=3, all=False, threads=1,
+            args = dict(features=root / "features", manifest=manifest, out=root / "run", split="fold3", threads=1,
                         device="cpu", epochs=1, batch_size=8, lr=3e-3, max_frames=100, encoder="alexnet", norm="batch",
                         seed=7, holdout=False, speaker_norm=True, stop_after=0)  # fmt: skip
             train(SimpleNamespace(**args))
             result = json.loads((root / "run" / "result.json").read_text())
-            again = evaluate_checkpoints([root / "run" / "last.pt"], root / "features", manifest, 3)
+            again = evaluate_checkpoints([root / "run" / "last.pt"], root / "features", manifest, "fold3")
             exported = subprocess.run([sys.executable, "-m", "ser_training.export", str(root / "run" / "last.pt"), str(root / "m.onnx")],
                                       cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True)  # fmt: skip
         self.assertTrue(result["config"]["speaker_norm"])
@@ -224,7 +316,7 @@ class TrainingTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             root = Path(d)
             manifest = synthetic_corpus(root)
-            run_svm(SimpleNamespace(features=root / "features", manifest=manifest, out=root / "svm", test_fold=2, telephone_copies=True, speaker_norm=False, test_speaker_utterances=0))
+            run_svm(SimpleNamespace(features=root / "features", manifest=manifest, out=root / "svm", split="fold2", corpora="", telephone_copies=True, speaker_norm=False, test_speaker_utterances=0))
             result = json.loads((root / "svm" / "result.json").read_text())
         self.assertEqual(result["config"]["features"], 385)
         self.assertGreater(result["wideband"]["ua"], 0.9, "separable synthetic classes")
@@ -242,7 +334,7 @@ class TrainingTest(unittest.TestCase):
             np.testing.assert_allclose(z.mean(axis=0), 0, atol=1e-6)
             results = {}
             for heard in (0, 4):
-                run_svm(SimpleNamespace(features=root / "features", manifest=manifest, out=root / f"svm{heard}", test_fold=2,
+                run_svm(SimpleNamespace(features=root / "features", manifest=manifest, out=root / f"svm{heard}", split="fold2", corpora="",
                                         telephone_copies=True, speaker_norm=True, test_speaker_utterances=heard))  # fmt: skip
                 results[heard] = json.loads((root / f"svm{heard}" / "result.json").read_text())
         self.assertEqual([r["config"]["test_speaker_utterances"] for r in results.values()], [0, 4])
@@ -258,7 +350,7 @@ class TrainingTest(unittest.TestCase):
 
         with tempfile.TemporaryDirectory() as d:
             root = Path(d)
-            args = dict(features=root / "features", manifest=synthetic_corpus(root), out=root / "aux", test_fold=2, all=False,
+            args = dict(features=root / "features", manifest=synthetic_corpus(root), out=root / "aux", split="fold2",
                         threads=1, device="cpu", epochs=3, batch_size=8, lr=3e-3, max_frames=100, encoder="alexnet",
                         norm="batch", seed=5, aux_weight=0.5, stop_after=0)  # fmt: skip
             train(SimpleNamespace(**args))

@@ -1,0 +1,133 @@
+"""docs/results.md: the 5-fold table, the leave-one-corpus-out table, the paired comparisons and the details, from
+the kept results of every row of the grid.
+
+Usage: python3 -m ser_training.report [--out ../docs/results.md]
+"""
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from .comparisons import comparisons_section
+from .last_epoch import last_epoch_section
+from .model import DEFAULT_LABELS
+from .paths import ROOT
+from .recipes import ENSEMBLES, EXPERIMENTS, SHIPPED
+from .results import calm_paths, ensemble_results, fmt, fold_ua, load_results, pooled, uses_holdout
+
+
+def calm_details(results: list[dict], calm: frozenset, labels: tuple) -> list[str]:
+    """For a run that merged calm into neutral: where its calm test utterances went, and its figures with them."""
+    predicted = [int(np.argmax(p["probabilities"])) for r in results for p in r["wideband"]["predictions"] if p["path"] in calm]
+    counts = np.bincount(predicted, minlength=len(labels))
+    merged = {channel: fmt([s["ua"] for s in pooled(results, channel)["seeds"]]) for channel in ("wideband", "telephone")}
+    return [f"RAVDESS calm test utterances, wideband, all seeds (n = {len(predicted)}), predicted as: "
+            + ", ".join(f"{label} {n}" for label, n in zip(labels, counts)) + ". "
+            f"UA with them scored as neutral (the task this run was trained for): wideband {merged['wideband']}, "
+            f"telephone {merged['telephone']}; the table's row leaves them out, as the other rows do.", ""]  # fmt: skip
+
+
+def same_folds(results: list[dict], leave_out: frozenset, reference: str, theirs: list[dict]) -> str:
+    """For an incomplete run: its mean fold UA beside a complete reference run's on the same test folds."""
+    ours = {(r["config"]["seed"], r["test_fold"]): r for r in results}
+    by_fold = {r["test_fold"]: r for r in theirs}
+    folds = [fold for _, fold in ours if fold in by_fold]
+    if not folds:
+        return ""
+    mean = lambda rs, channel: 100 * np.mean([fold_ua(r, channel, leave_out) for r in rs])  # noqa: E731
+    mine, ref = list(ours.values()), [by_fold[f] for f in folds]
+    return f"; mean {mean(mine, 'wideband'):.1f} / {mean(mine, 'telephone'):.1f} against {mean(ref, 'wideband'):.1f} / {mean(ref, 'telephone'):.1f} for {reference} on the same folds"
+
+
+def reference_for(name: str, results: list[dict]) -> tuple[str, list[dict]]:
+    """What an incomplete row is set beside: an ensemble beside the shipped one; a run beside the AlexNet + BN run
+    (seed 1) of its own protocol, fcn-alexnet-bn with a validation holdout, fcn-alexnet-bn-final without."""
+    if name in ENSEMBLES:
+        return SHIPPED, ensemble_results(ENSEMBLES[SHIPPED][1])
+    reference = "fcn-alexnet-bn" if uses_holdout(results) else "fcn-alexnet-bn-final"
+    return f"{reference} seed 1", load_results(reference, 1)
+
+
+def report(out: Path) -> None:
+    lines = [
+        "# Results",
+        "",
+        "Speaker-independent 5-fold cross-validation on the manifest's `fold` column (EmoDB, RAVDESS, SAVEE; four",
+        "classes: angry, happy, sad, neutral; RAVDESS calm left out unless a row says otherwise). Every test utterance",
+        "is scored once per seed, by the model of the fold that held its speaker out; WA = overall accuracy, UA = mean",
+        "of per-class recalls, pooled over the five folds, then mean ± standard deviation over seeds. Early stopping",
+        "and model choice use validation speakers taken from the training folds only (`data.validation_speakers`);",
+        "rows without a holdout train on those speakers too and keep the final epoch.",
+        "Telephone: the same test audio through 8 kHz G.711 mu-law (`ser features`, channel `telephone`); every",
+        "network is trained with telephone copies as augmentation (probability 0.5). No normalisation uses test",
+        "audio (input statistics come from the training speakers) except in the rows marked test-time adaptation,",
+        "which standardise each speaker's inputs by statistics of all that speaker's utterances, labels unused.",
+        "",
+        "Reproduce: `cd training && /usr/bin/python3 -m ser_training.experiments run NAME --seeds 1` per row, then",
+        "`... experiments report`. Wall time is the sum over folds (and seeds) of each run's own time; on this",
+        "project's 2-core machine a 40-epoch AlexNet fold has taken from 17 to 49 minutes (the same code on different",
+        "days; two runs side by side, one thread each, took 25-30 minutes in earlier runs and 45-50 in later ones), and",
+        "SqueezeNet 1.1 with batch normalisation 75-100 minutes (two side by side, on different days).",
+        "",
+        "† Some or all runs trained on an NVIDIA H100 with 16 runs sharing it (`training/gpu-grid.sh`, about 5 minutes a fold each),",
+        "from features of `ser_training.portable_frontend`, the numpy port of the front end (wideband identical to",
+        "`ser features` to 5e-7; telephone channel approximated with scipy's resampler). Checked on the TypeScript",
+        "front end's own features (`ser_training.evaluate`): seed 1's five fold models of fcn-alexnet-bn-mixwarp",
+        "give the same wideband UA (one fold 0.4 points lower, from the fp16 copy of its weights) and telephone UA",
+        "within 1.3 points.",
+        "",
+        "Ensemble rows (6.) average the class probabilities of the named runs' fold models, utterance by utterance. The",
+        "shipped model is ensemble-mixed-x2: one AlexNet + BN network (fcn-alexnet-bn-final seed 1) and one SqueezeNet",
+        "1.1 + BN network (fcn-squeezenet-bn-imagenet seed 1). The two-encoder rows were defined after folds 1-4 of the",
+        "SqueezeNet row had been seen; pairing the SqueezeNet network with AlexNet seed 2 or 3 instead scores within 0.3",
+        "point of seed 1 (rows ensemble-mixed-x2-seed2 and -seed3), so the choice of seed carries little. ensemble-mixed-x3",
+        "adds AlexNet seed 2 and is not shipped: within noise of the pair at 1.6x its inference time (models/MODEL_CARD.md).",
+        "",
+        "| experiment | seeds | epochs | UA wideband | WA wideband | UA telephone | WA telephone | UA per corpus (emodb / ravdess / savee) | fold UA range | wall time |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    details = []
+    rows = [(name, description, load_results(name)) for name, (description, _) in EXPERIMENTS.items()]
+    rows += [(name, description, ensemble_results(members)) for name, (description, members) in ENSEMBLES.items()]
+    for name, description, results in rows:
+        if not results:
+            lines.append(f"| {description} | - | - | not run | | | | | | |")
+            continue
+        calm = calm_paths() if any(r["config"].get("calm_as") for r in results) else frozenset()
+        wide, tel = pooled(results, "wideband", calm)["seeds"], pooled(results, "telephone", calm)["seeds"]
+        folds_done = len(results)
+        epochs = sorted({r["config"]["epochs"] for r in results if r["config"]["epochs"]}) or ["-"]
+        if not wide:
+            done = ", ".join(f"fold {r['test_fold']}: {100 * fold_ua(r, 'wideband', calm):.1f} / {100 * fold_ua(r, 'telephone', calm):.1f}" for r in results)
+            lines.append(f"| {description} | incomplete | {'/'.join(map(str, epochs))} | {folds_done} of 5 folds (UA wideband / telephone): {done}{same_folds(results, calm, *reference_for(name, results))} | | | | | | |")
+            continue
+        corpus = " / ".join(fmt([s["corpora"][c]["ua"] for s in wide]) for c in ("emodb", "ravdess", "savee"))
+        fold_uas = [u for s in wide for u in s["fold_ua"]]
+        minutes = sum(r["wall_seconds"] for r in results) / 60
+        wall = f"{minutes / 60:.1f} h" if minutes >= 90 else f"{minutes:.0f} min"
+        if any("machine" in r for r in results):
+            wall += " †"
+        lines.append(
+            f"| {description} | {len(wide)} | {'/'.join(map(str, epochs))} | {fmt([s['ua'] for s in wide])} | {fmt([s['wa'] for s in wide])} | "
+            f"{fmt([s['ua'] for s in tel])} | {fmt([s['wa'] for s in tel])} | {corpus} | {100 * min(fold_uas):.1f}-{100 * max(fold_uas):.1f} | {wall} |"
+        )
+        matrix = np.sum([s["confusion"] for s in wide], axis=0)
+        details += [f"### {name}", "", "Confusion matrix, wideband, all seeds (rows: truth, columns: prediction):", "",
+                    "| | " + " | ".join(DEFAULT_LABELS) + " |", "|---" * (len(DEFAULT_LABELS) + 1) + "|"]  # fmt: skip
+        details += [f"| {label} | " + " | ".join(str(v) for v in row) + " |" for label, row in zip(DEFAULT_LABELS, matrix)]
+        details.append("")
+        if calm:
+            details += calm_details(results, calm, DEFAULT_LABELS)
+    out.write_text("\n".join(lines + [""] + comparisons_section() + last_epoch_section() + ["## Details", ""] + details) + "\n")
+    print(f"wrote {out}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "results.md")
+    report(parser.parse_args().out)
+
+
+if __name__ == "__main__":
+    main()
