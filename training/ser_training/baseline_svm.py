@@ -8,13 +8,17 @@ strength; and the deltas of energy and MFCCs. Eleven functionals per feature (me
 maximum, range, 10th/50th/90th percentiles, regression slope, skewness, kurtosis) of these 35 descriptors give
 385 utterance features.
 C and gamma are chosen on the validation speakers of the fold, never on its test speakers.
+With --descriptor egemaps the utterance features are instead openSMILE's 88 eGeMAPS functionals, the field's standard
+reference set, read from the cache `ser_training.egemaps` writes (--egemaps DIR, default the feature cache's sibling
+folder egemaps/).
 With --speaker-norm every utterance's features are standardised by its speaker's mean and standard deviation over
 all the speaker's utterances (every emotion, labels unused, same channel). For the test speakers that is test-time
 adaptation: statistics of the test audio itself, as a deployment could gather them from a caller's own speech.
 --test-speaker-utterances N draws a test utterance's statistics from N other utterances of its speaker instead.
 
 Usage: python3 -m ser_training.baseline_svm --features DIR --manifest CSV --out RUN_DIR --split fold3|loco-ased
-       [--corpora emodb,ravdess,savee] [--telephone-copies] [--speaker-norm [--test-speaker-utterances N]]
+       [--corpora emodb,ravdess,savee] [--descriptor functionals|egemaps] [--telephone-copies]
+       [--speaker-norm [--test-speaker-utterances N]]
 """
 
 import argparse
@@ -105,9 +109,14 @@ def run(args) -> None:
     train_items, val_items, test_items = part.split(items)
     described: dict[tuple[str, str], np.ndarray] = {}
 
+    egemaps = Path(args.egemaps or Path(args.features).parent / "egemaps")
+
     def describe(u, channel: str) -> np.ndarray:
         if (u.path, channel) not in described:
-            described[(u.path, channel)] = utterance_features(store.get(u, channel))
+            if args.descriptor == "egemaps":
+                described[(u.path, channel)] = np.load(egemaps / channel / Path(u.path).with_suffix(".npy")).astype(np.float64)
+            else:
+                described[(u.path, channel)] = utterance_features(store.get(u, channel))
         return described[(u.path, channel)]
 
     speakers = by_speaker(manifest)
@@ -146,7 +155,7 @@ def run(args) -> None:
             if best is None or score > best[0]:
                 best = (score, c, gamma_scale, svm)
     _, c, gamma_scale, svm = best
-    result = {"config": {"model": "svm-rbf", "C": c, "gamma_scale": gamma_scale, "features": int(x_train.shape[1]),
+    result = {"config": {"model": "svm-rbf", "descriptor": args.descriptor, "C": c, "gamma_scale": gamma_scale, "features": int(x_train.shape[1]),
                          "telephone_copies": args.telephone_copies, "speaker_norm": args.speaker_norm, "corpora": args.corpora,
                          "test_speaker_utterances": args.test_speaker_utterances, "seed": 1, "epochs": 0},  # fmt: skip
               "split": part.part,
@@ -170,6 +179,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--split", required=True, help="fold1..fold5 or loco-<corpus> (ser_training.protocols)")
     parser.add_argument("--corpora", default="", help="comma list of the corpora used (default: every corpus of the manifest)")
+    parser.add_argument("--descriptor", choices=("functionals", "egemaps"), default="functionals")
+    parser.add_argument("--egemaps", type=Path, help="the eGeMAPS cache (default: <features>/../egemaps)")
     parser.add_argument("--telephone-copies", action="store_true", help="train on wideband and telephone copies")
     parser.add_argument("--speaker-norm", action="store_true", help="standardise features per speaker (test-time adaptation)")
     parser.add_argument("--test-speaker-utterances", type=int, default=0,

@@ -88,6 +88,8 @@ ENSEMBLES = {
 BUDGET = {"norm": "batch", "holdout": False, "updates": 2000, "epochs": 10, "max_frames": 300}
 ROBUST = {"level_norm": True, "sampling": "balanced", "noise_prob": 0.5, "reverb_prob": 0.3}
 EXPERIMENTS.update({
+    "five-svm-functionals": ("0. the traditional system (385 functionals, RBF SVM, telephone copies) on the five corpora", {"svm": ["--telephone-copies"]}),
+    "five-svm-egemaps": ("0. the field's standard anchor: openSMILE eGeMAPS v02 (88 functionals), RBF SVM, telephone copies, on the five corpora", {"svm": ["--telephone-copies", "--descriptor", "egemaps"]}),
     "five-alexnet-bn": ("7. the shipped AlexNet + BN recipe on all five corpora, 2,000 updates of 16 crops of at most 3 s", BUDGET),
     "five-alexnet-bn-robust": ("7. as five-alexnet-bn with level normalisation, balanced sampling over corpora and classes, and noise (chance 0.5) and reverberation (0.3) augmentation", {**BUDGET, **ROBUST}),
 })

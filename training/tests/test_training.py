@@ -316,7 +316,7 @@ class TrainingTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as d:
             root = Path(d)
             manifest = synthetic_corpus(root)
-            run_svm(SimpleNamespace(features=root / "features", manifest=manifest, out=root / "svm", split="fold2", corpora="", telephone_copies=True, speaker_norm=False, test_speaker_utterances=0))
+            run_svm(SimpleNamespace(features=root / "features", manifest=manifest, out=root / "svm", split="fold2", corpora="", descriptor="functionals", egemaps=None, telephone_copies=True, speaker_norm=False, test_speaker_utterances=0))
             result = json.loads((root / "svm" / "result.json").read_text())
         self.assertEqual(result["config"]["features"], 385)
         self.assertGreater(result["wideband"]["ua"], 0.9, "separable synthetic classes")
@@ -334,7 +334,7 @@ class TrainingTest(unittest.TestCase):
             np.testing.assert_allclose(z.mean(axis=0), 0, atol=1e-6)
             results = {}
             for heard in (0, 4):
-                run_svm(SimpleNamespace(features=root / "features", manifest=manifest, out=root / f"svm{heard}", split="fold2", corpora="",
+                run_svm(SimpleNamespace(features=root / "features", manifest=manifest, out=root / f"svm{heard}", split="fold2", corpora="", descriptor="functionals", egemaps=None,
                                         telephone_copies=True, speaker_norm=True, test_speaker_utterances=heard))  # fmt: skip
                 results[heard] = json.loads((root / f"svm{heard}" / "result.json").read_text())
         self.assertEqual([r["config"]["test_speaker_utterances"] for r in results.values()], [0, 4])
