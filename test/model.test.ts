@@ -97,6 +97,21 @@ t.test('the model runtime', { skip: missingPython('torch', 'onnx') }, async (t) 
     await t.rejects(EmotionModel.fromBytes(hop, 'hop.onnx', quiet), { code: 'FEATURES_MISMATCH', message: /hop_length = 256.*computes 160/ });
     await t.rejects(EmotionModel.fromBytes(edit((p) => p.delete('labels')), 'nolabels.onnx', quiet), { code: 'MODEL_METADATA', message: /'labels'/ });
     await t.rejects(EmotionModel.fromBytes(edit((p) => p.set('format_version', '9')), 'v9.onnx', quiet), { code: 'MODEL_METADATA', message: /format 9/ });
+    await t.rejects(EmotionModel.fromBytes(edit((p) => p.set('temperature', '0')), 't0.onnx', quiet), { code: 'MODEL_METADATA', message: /'temperature' must be above 0/ });
+
+    t.test('applies the calibration temperature of its metadata', async (t) => {
+      const warm = await EmotionModel.fromBytes(edit((p) => p.set('temperature', '2')), 'warm.onnx', quiet);
+      t.teardown(() => warm.close());
+      t.equal(warm.metadata.temperature, 2);
+      t.equal(model.metadata.temperature, 1, 'no entry: 1');
+      const input = { frames: 200, bins: SPECTROGRAM.bins, data: Float32Array.from({ length: 200 * SPECTROGRAM.bins }, (_, i) => -8 + 6 * Math.sin(i * 0.37)) };
+      const [plain, soft] = [await model.predict(input), await warm.predict(input)];
+      const root = Object.values(plain.probabilities).map(Math.sqrt);
+      const total = root.reduce((a, b) => a + b);
+      Object.keys(plain.probabilities).forEach((label, c) => t.ok(Math.abs(soft.probabilities[label] - root[c] / total) < 1e-6, `${label}: p^(1/2), normalised`));
+      t.ok(Math.max(...Object.values(soft.probabilities)) < Math.max(...Object.values(plain.probabilities)), 'T > 1 softens');
+      t.equal(soft.label, plain.label, 'the label does not change');
+    });
   });
 
   t.test('close() waits for inference in flight, then refuses work', async (t) => {

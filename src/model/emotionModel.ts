@@ -140,7 +140,7 @@ export class EmotionModel {
       const time = Number(widths[b]);
       const map = new Float32Array(freq * time);
       for (let f = 0; f < freq; f++) map.set(alpha.subarray((b * freq + f) * longest, (b * freq + f) * longest + time), f * time);
-      const p = probabilities.subarray(b * labels.length, (b + 1) * labels.length);
+      const p = calibrated(probabilities.subarray(b * labels.length, (b + 1) * labels.length), this.metadata.temperature);
       let best = 0;
       for (let c = 1; c < labels.length; c++) if (p[c] > p[best]) best = c;
       const attentionMap = { freq, time, data: map };
@@ -162,4 +162,12 @@ export class EmotionModel {
     await Promise.allSettled([...this.inFlight]);
     await this.backend.close();
   }
+}
+
+/** The probabilities sharpened (T < 1) or softened (T > 1) by the model's calibration temperature. */
+export function calibrated(p: Float32Array, temperature: number): Float32Array {
+  if (temperature === 1) return p;
+  const scaled = Float32Array.from(p, (v) => Math.pow(v, 1 / temperature));
+  const total = scaled.reduce((a, v) => a + v, 0);
+  return total > 0 ? scaled.map((v) => v / total) : p;
 }

@@ -16,6 +16,11 @@ export interface ModelMetadata {
   timeStride: number;
   timeOffset: number;
   receptiveField: number;
+  /**
+   * Calibration temperature T fitted at training time (metadata `temperature`, 1 when absent): the runtime reports
+   * p_c^(1/T) / sum_k p_k^(1/T), which for one network is softmax(logits / T).
+   */
+  temperature: number;
   /** Every other key, verbatim (training figures, data description, export time). */
   extra: Record<string, string>;
 }
@@ -61,7 +66,10 @@ export function readModelMetadata(bytes: Uint8Array, name = 'model'): ModelMetad
   }
   checkFeatureParams(parseJson(get('feature_params'), name, 'feature_params'), name);
 
-  const known = new Set(['format_version', 'model_id', 'labels', 'encoder', 'attention_lambda', 'min_frames', 'feature_params', 'time_stride', 'time_offset', 'receptive_field']);
+  const temperature = props.has('temperature') ? number('temperature') : 1;
+  if (!(temperature > 0)) throw new ModelError('MODEL_METADATA', `${name}: metadata 'temperature' must be above 0, not ${temperature}`);
+
+  const known = new Set(['format_version', 'model_id', 'labels', 'encoder', 'attention_lambda', 'min_frames', 'feature_params', 'time_stride', 'time_offset', 'receptive_field', 'temperature']);
   return {
     formatVersion,
     modelId: get('model_id'),
@@ -72,6 +80,7 @@ export function readModelMetadata(bytes: Uint8Array, name = 'model'): ModelMetad
     timeStride: number('time_stride'),
     timeOffset: number('time_offset'),
     receptiveField: number('receptive_field'),
+    temperature,
     extra: Object.fromEntries([...props].filter(([k]) => !known.has(k))),
   };
 }

@@ -1,7 +1,9 @@
 """ONNX export of a trained AttentionFCN, with everything the runtime needs in the model's metadata_props.
 
 Usage: python3 -m ser_training.export CHECKPOINT... OUT.onnx [--lrn plain|native] [--model-id ID] [--metadata-json FILE]
-(FILE: a JSON object of extra metadata entries, e.g. the cross-validation figures and the training data's licences.)
+       [--temperature T]
+(FILE: a JSON object of extra metadata entries, e.g. the cross-validation figures and the training data's licences;
+T: the calibration temperature the runtime applies, ser_training.calibration.)
 Several checkpoints make one ensemble model: the mean of the members' probabilities and of their attention maps
 (members may differ in encoder, normalisation and pooling, but their attention maps must have the same cells).
 """
@@ -204,7 +206,10 @@ def main() -> None:
     parser.add_argument("--model-id", help="defaults to the output file's name without .onnx")
     parser.add_argument("--fp16-weights", action="store_true", help="store weights as float16 (half the file)")
     parser.add_argument("--metadata-json", type=Path, help="a JSON object of extra metadata entries")
+    parser.add_argument("--temperature", type=float, help="calibration temperature (ser_training.calibration)")
     args = parser.parse_args()
+    if args.temperature is not None and not args.temperature > 0:
+        parser.error("--temperature must be above 0")
     loaded = [load_checkpoint(c) for c in args.checkpoints]
     extra = json.loads(args.metadata_json.read_text()) if args.metadata_json else {}
     configs = [info["train_config"] for _, info in loaded if "train_config" in info]
@@ -212,6 +217,8 @@ def main() -> None:
         raise SystemExit("a speaker-normalised model needs each caller's feature statistics, which the plugin does not compute")
     if configs:
         extra.setdefault("train_config", configs[0] if len(configs) == 1 else configs)
+    if args.temperature is not None:
+        extra["temperature"] = str(args.temperature)
     export_onnx([m for m, _ in loaded], args.out, args.model_id or args.out.stem, args.lrn, extra, args.fp16_weights)
     print(f"wrote {args.out}")
 

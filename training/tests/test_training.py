@@ -106,6 +106,26 @@ class ProtocolTest(unittest.TestCase):
         self.assertEqual((summary["worst"], summary["complete"]), ("ased", False))
 
 
+class CalibrationTest(unittest.TestCase):
+    def test_ece_temperature_and_routing(self):
+        from ser_training.calibration import expected_calibration_error, fit_temperature, loco_calibration, routing, tempered
+
+        rng = np.random.default_rng(0)
+        logits = rng.normal(0, 2, (4000, 4))
+        calibrated = tempered(np.exp(logits) / np.exp(logits).sum(1, keepdims=True), 1.0)
+        truth = np.array([rng.choice(4, p=p) for p in calibrated])  # labels drawn from the probabilities themselves
+        self.assertLess(expected_calibration_error(calibrated, truth), 0.03)
+        overconfident = tempered(calibrated, 0.4)
+        self.assertGreater(expected_calibration_error(overconfident, truth), 0.1)
+        self.assertAlmostEqual(fit_temperature(overconfident, truth), 1 / 0.4, delta=0.2)
+        parts = {"a": (overconfident[:2000], truth[:2000]), "b": (overconfident[2000:], truth[2000:])}
+        c = loco_calibration(parts)
+        self.assertLess(c["ece_tempered"], 0.04)
+        self.assertAlmostEqual(c["temperatures"]["a"], fit_temperature(*parts["b"]), places=6, msg="corpus a's T from b only")
+        r = routing(np.array([[0.7, 0.1, 0.1, 0.1], [0.65, 0.35, 0, 0], [0.5, 0.5, 0, 0], [0.1, 0.9, 0, 0]]), np.array([0, 1, 0, 1]))
+        self.assertEqual(r, {"precision": 0.5, "recall": 0.5, "flagged": 2})
+
+
 class AugmentTest(unittest.TestCase):
     def test_noise_is_mixed_at_the_snr_asked_for(self):
         from ser_training.augment import coloured_noise, mean_log_power, mix_at_snr
