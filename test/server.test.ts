@@ -1,4 +1,5 @@
 import alawmulaw from 'alawmulaw';
+import { connect as tcpConnect } from 'node:net';
 import t from 'tap';
 import WebSocket from 'ws';
 import { EmotionPlugin } from '../src/plugin/emotionPlugin.js';
@@ -109,14 +110,34 @@ t.test('the WebSocket server', { skip: model ? false : 'no model' }, async (t) =
   });
 
   t.test('refused before any audio: no token, wrong path', async (t) => {
-    for (const [url, status] of [
-      [`${base}/stream`, 401],
-      [`${base}/stream?token=wrong`, 401],
-      [`${base}/elsewhere?token=secret`, 404],
+    for (const [url, status, headers] of [
+      [`${base}/stream`, 401, {}],
+      [`${base}/stream?token=wrong`, 401, {}],
+      [`${base}/elsewhere?token=secret`, 404, {}],
+      [`${base}/elsewhere`, 401, {}], // paths cannot be probed without the token
+      [`${base}/stream`, 401, { authorization: 'secret' }], // the Bearer scheme is required
+      [`${base}/stream`, 401, { authorization: 'Bearer secretly' }],
     ] as const) {
-      const error = await new Promise<Error>((resolve) => new WebSocket(url).once('error', resolve));
-      t.match(error.message, new RegExp(String(status)), url);
+      const error = await new Promise<Error>((resolve) => new WebSocket(url, { headers }).once('error', resolve));
+      t.match(error.message, new RegExp(String(status)), `${url} ${JSON.stringify(headers)}`);
     }
+    const bearer = await connect(`${base}/stream`, { authorization: 'Bearer secret' });
+    bearer.ws.close();
+  });
+
+  t.test('a refused client that keeps sending is disconnected, not left half-open', async (t) => {
+    const socket = tcpConnect(server.address.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    let answer = '';
+    socket.on('data', (d) => (answer += d.toString()));
+    socket.on('error', () => {});
+    const closed = new Promise((resolve) => socket.once('close', resolve));
+    socket.write('GET /stream HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    const chatter = setInterval(() => socket.writable && socket.write('more bytes after the refusal'), 20);
+    await closed;
+    clearInterval(chatter);
+    t.match(answer, /^HTTP\/1.1 401 Unauthorized/);
   });
 
   t.test('bad input: clear errors, meaningful close codes, the server and other streams unharmed', async (t) => {

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -95,17 +96,19 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
 
   private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
     const url = new URL(request.url ?? '/', 'http://localhost');
+    // A refused socket is destroyed once its answer is written (at the latest after REFUSED_LINGER_MS), so a client
+    // that keeps sending cannot hold it half-open, and shutdown never waits on it.
     const refuse = (status: number, reason: string) => {
+      const linger = setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
+      socket.once('close', () => clearTimeout(linger));
+      socket.once('finish', () => socket.destroy());
       socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (this.closing) return refuse(503, 'Service Unavailable');
+    // The token is checked before anything else, so that paths cannot be probed without it.
+    if (this.options.authToken !== undefined && !tokenMatches(this.options.authToken, request, url)) return refuse(401, 'Unauthorized');
     const kind = ({ '/stream': 'native', '/twilio': 'twilio', '/vonage': 'l16', '/jambonz': 'l16', '/webrtc': 'webrtc' } as const)[url.pathname as '/stream'];
     if (!kind) return refuse(404, 'Not Found');
-    const token = this.options.authToken;
-    if (token !== undefined) {
-      const given = url.searchParams.get('token') ?? request.headers.authorization?.replace(/^Bearer\s+/i, '');
-      if (given !== token) return refuse(401, 'Unauthorized');
-    }
     this.wss.handleUpgrade(request, socket, head, (ws) => {
       const connection = new Connection(this, ws, kind);
       this.active.add(connection);
@@ -122,6 +125,18 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
     this.emit('connection', stream.id);
     return stream;
   }
+}
+
+const REFUSED_LINGER_MS = 1000;
+
+/** `?token=` or `Authorization: Bearer <token>` (the scheme is required), compared in constant time (as digests, so
+ *  that the lengths need not match either). */
+function tokenMatches(token: string, request: IncomingMessage, url: URL): boolean {
+  const header = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')?.[1];
+  const given = url.searchParams.get('token') ?? header;
+  if (given === undefined) return false;
+  const digest = (text: string) => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(given), digest(token));
 }
 
 const PAUSE_AT = 64;
