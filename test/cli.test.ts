@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,27 @@ t.test('ser spectrogram on a corpus FLAC, read back by numpy', { skip: noSharedD
   if (missingPython('numpy')) return;
   const { stdout } = await run(PYTHON, ['-c', `import numpy as np; a = np.load('${out}'); print(a.dtype, a.shape, bool(np.isfinite(a).all()))`]);
   t.equal(stdout.trim(), `float32 (${frames}, 200) True`, 'numpy reads it back');
+});
+
+t.test('ser serve listens on loopback unless told otherwise, prints a URL to paste, and warns when open without a token', async (t) => {
+  const serve = async (...args: string[]) => {
+    const child = spawn('node', [SER, 'serve', '--port', '0', ...args]);
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (d) => (stderr += d) && /listening on/.test(stderr) && resolve());
+      child.once('exit', (code) => reject(new Error(`exited ${code}: ${stderr}`)));
+    });
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('exit', resolve));
+    return stderr;
+  };
+  const plain = await serve();
+  t.match(plain, /listening on ws:\/\/127\.0\.0\.1:\d+\/stream /);
+  t.notMatch(plain, /warning/);
+  const open = await serve('--host', '0.0.0.0');
+  t.match(open, /warning: listening on 0\.0\.0\.0 without --token/);
+  t.match(open, /listening on ws:\/\/127\.0\.0\.1:\d+\/stream /, 'a URL a person can paste');
+  t.notMatch(await serve('--host', '0.0.0.0', '--token', 'x'), /warning/);
 });
 
 t.test('bad command lines and bad files exit 2 with a message, not a stack trace', async (t) => {

@@ -79,6 +79,30 @@ t.test('the WebSocket server', { skip: model ? false : 'no model' }, async (t) =
     t.equal(c.messages.length, 0, 'nothing is sent back to Twilio');
   });
 
+  t.test('a live call\'s id cannot be taken by a second connection, and ids are length-limited', async (t) => {
+    const start = (sid: string) => JSON.stringify({ event: 'start', streamSid: sid, start: { mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 } } });
+    const victim = await connect(`${base}/twilio?token=secret`);
+    victim.ws.send(start('MZvictim'));
+    await new Promise<void>((resolve) => server.once('connection', () => resolve()));
+    const before = serverEvents.length;
+    const thief = await connect(`${base}/twilio?token=secret`);
+    thief.ws.send(start('MZvictim'));
+    sendFrames(thief.ws, threeUtterancesMulaw().subarray(0, 16000), (f) => JSON.stringify({ event: 'media', media: { payload: f.toString('base64') } }));
+    t.match(await thief.closed, { code: 1008 });
+    t.match(serverEvents.slice(before), [{ type: 'error', code: 'DUPLICATE_STREAM_ID', streamId: '' }]);
+    const long = await connect(`${base}/twilio?token=secret`);
+    long.ws.send(start('M'.repeat(3000))); // within this server's 4 KiB message limit
+    t.match(await long.closed, { code: 1008 });
+    t.match(serverEvents.at(-1), { code: 'BAD_START', message: /1 to 128 characters/ });
+    victim.ws.send(JSON.stringify({ event: 'stop' }));
+    await victim.closed;
+    const again = await connect(`${base}/twilio?token=secret`);
+    again.ws.send(start('MZvictim'));
+    await new Promise<void>((resolve) => server.once('connection', (id) => id === 'MZvictim' && resolve()));
+    again.ws.send(JSON.stringify({ event: 'stop' }));
+    t.equal((await again.closed).code, 1000, 'the id is free again once its call has ended');
+  });
+
   t.test('binary L16 streams (Vonage, Jambonz): first a metadata message, then 16-bit PCM', async (t) => {
     const samples8k = Int16Array.from(threeUtterancesMulaw(), (b) => alawmulaw.mulaw.decodeSample(b));
     const pcm8k = Buffer.from(samples8k.buffer);
@@ -155,6 +179,11 @@ t.test('the WebSocket server', { skip: model ? false : 'no model' }, async (t) =
     c2.ws.send(JSON.stringify({ type: 'start', sampleRate: 12345.5, encoding: 'mulaw' }));
     t.match(await c2.closed, { code: 1008 });
     t.match(c2.messages[0], { code: 'BAD_START', message: /12345.5/ });
+
+    const quoted = await connect(`${base}/stream?token=secret`);
+    quoted.ws.send(JSON.stringify({ type: 'start', sampleRate: '16000', encoding: 'pcm_s16le' }));
+    t.match(await quoted.closed, { code: 1008 });
+    t.match(quoted.messages[0], { code: 'BAD_START', message: 'sampleRate must be a JSON number, not "16000"' });
 
     const c3 = await connect(`${base}/stream?token=secret`);
     c3.ws.send(JSON.stringify({ type: 'start', sampleRate: 16000, encoding: 'pcm_s16le' }));

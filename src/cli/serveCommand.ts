@@ -6,6 +6,9 @@ import { UsageError } from './usageError.js';
 
 export const serveUsage = `ser serve [--port 8080] [--host 127.0.0.1] [--token secret] [--model file.onnx]
 
+  Listens on 127.0.0.1 unless --host names another address (0.0.0.0 or :: for every interface; without --token
+  that prints a warning).
+
   WebSocket server: ws://host:port/stream speaks the project's protocol (JSON start {sampleRate, encoding, channels},
   binary audio, JSON events back, JSON stop); ws://host:port/twilio takes Twilio Media Streams (events are printed as
   JSON lines). --token requires ?token=... or an Authorization: Bearer header. Ctrl-C finishes the streams in flight.
@@ -24,13 +27,29 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0 to 65535, not '${values.port}'`);
   const model = await openModel(values);
   const plugin = await EmotionPlugin.create({ model });
-  const server = await EmotionServer.listen({ plugin, port, host: values.host, authToken: values.token });
+  const host = values.host ?? '127.0.0.1';
+  if (!isLoopback(host) && values.token === undefined) {
+    console.error(`warning: listening on ${host} without --token: anyone who can reach this address can stream audio to it`);
+  }
+  const server = await EmotionServer.listen({ plugin, port, host, authToken: values.token });
   server.on('event', (e) => console.log(JSON.stringify(e)));
-  console.error(`listening on ws://${server.address.address}:${server.address.port}/stream and /twilio`);
+  const base = `ws://${urlHost(server.address.address)}:${server.address.port}`;
+  console.error(`listening on ${base}/stream (also /twilio, /vonage, /jambonz, /webrtc)`);
   await new Promise<void>((resolve) => process.once('SIGINT', resolve).once('SIGTERM', resolve));
   console.error('shutting down: finishing the streams in flight');
   await server.close();
   await plugin.close();
   await model.close();
   return 0;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/** A host for a URL a person can paste: IPv6 in brackets, and a wildcard address as the loopback one. */
+function urlHost(address: string): string {
+  if (address === '0.0.0.0') return '127.0.0.1';
+  if (address === '::') return '[::1]';
+  return address.includes(':') ? `[${address}]` : address;
 }

@@ -116,12 +116,32 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
     });
   }
 
+  /** Ids of the streams open now: a second connection may not take a live call's id (its events would pass for the
+   *  other call's). */
+  private readonly liveIds = new Set<string>();
+
   /** For connections: opens a stream if the server-wide limit allows. */
   async openStream(format: StreamFormat, id?: string): Promise<EmotionStream | undefined> {
     if (this.streams >= this.options.maxStreams) return undefined;
-    const stream = await this.options.plugin.openStream(format, { ...this.options.stream, ...(id ? { id } : {}) });
+    if (id !== undefined && this.liveIds.has(id)) {
+      throw new ProtocolError('DUPLICATE_STREAM_ID', `stream id ${JSON.stringify(id)} belongs to a stream that is still open`, CLOSE.POLICY_VIOLATION);
+    }
+    if (id !== undefined) this.liveIds.add(id);
+    let stream: EmotionStream;
+    try {
+      stream = await this.options.plugin.openStream(format, { ...this.options.stream, ...(id ? { id } : {}) });
+    } catch (err) {
+      if (id !== undefined) this.liveIds.delete(id);
+      throw err;
+    }
+    this.liveIds.add(stream.id);
     stream.on('*', (e) => this.emit('event', e));
-    stream.events.subscribe({ complete: () => this.emit('closed', stream.id) });
+    stream.events.subscribe({
+      complete: () => {
+        this.liveIds.delete(stream.id);
+        this.emit('closed', stream.id);
+      },
+    });
     this.emit('connection', stream.id);
     return stream;
   }

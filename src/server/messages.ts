@@ -34,6 +34,11 @@ export function parseClientMessage(text: string): ClientMessage {
   const m = parseJson(text);
   if (m.type === 'stop') return { type: 'stop' };
   if (m.type !== 'start') throw new ProtocolError('UNKNOWN_MESSAGE', `unknown message type ${JSON.stringify(m.type)}: expected start or stop`);
+  for (const key of ['sampleRate', 'channels'] as const) {
+    if (m[key] !== undefined && typeof m[key] !== 'number') {
+      throw new ProtocolError('BAD_START', `${key} must be a JSON number, not ${JSON.stringify(m[key]).slice(0, 40)}`, CLOSE.POLICY_VIOLATION);
+    }
+  }
   try {
     const format = {
       sampleRate: checkSampleRate(m.sampleRate as number),
@@ -72,6 +77,7 @@ export function parseTwilioMessage(text: string): TwilioMessage {
       const start = (m.start ?? {}) as { streamSid?: unknown; mediaFormat?: { encoding?: unknown; sampleRate?: unknown; channels?: unknown } };
       const sid = m.streamSid ?? start.streamSid;
       if (typeof sid !== 'string' || sid.length === 0) throw new ProtocolError('BAD_START', 'start without a streamSid', CLOSE.POLICY_VIOLATION);
+      if (sid.length > 128) throw new ProtocolError('BAD_START', 'streamSid must be a string of 1 to 128 characters', CLOSE.POLICY_VIOLATION);
       const f = start.mediaFormat ?? {};
       if (f.encoding !== 'audio/x-mulaw' || f.sampleRate !== 8000 || (f.channels ?? 1) !== 1) {
         throw new ProtocolError('BAD_START', `unsupported mediaFormat ${JSON.stringify(f)}: expected audio/x-mulaw, 8000 Hz, 1 channel`, CLOSE.POLICY_VIOLATION);
