@@ -41,18 +41,32 @@ t.test('pre-roll never reaches before the start of the stream', async (t) => {
   t.match(run(seq([0.9, 10], [0.1, 10]))[0], { type: 'speech_start', startSample: 0 });
 });
 
-t.test('the maximum length closes an utterance and opens the next at once', async (t) => {
+t.test('the maximum length closes an utterance; speech going on opens the next from the split point', async (t) => {
   // maxUtterance 2048 ms = 64 windows; speech from window 2 (pre-roll to sample 0) for 100 windows.
   const events = run(seq([0.1, 2], [0.9, 100], [0.1, 10]));
+  const split = 2 * W - 1024 + 2048 * 16;
   t.same(
-    events.map((e) => [e.type, e.startSample, e.type === 'speech_end' ? [e.endSample, e.reason] : null]),
+    events.map((e) => [e.type, e.startSample, e.type === 'speech_end' ? [e.endSample, e.reason] : e.detectedAtSample]),
     [
-      ['speech_start', 2 * W - 1024, null],
-      ['speech_end', 2 * W - 1024, [2 * W - 1024 + 2048 * 16, 'max_length']],
-      ['speech_start', 2 * W - 1024 + 2048 * 16, null],
-      ['speech_end', 2 * W - 1024 + 2048 * 16, [102 * W, 'silence']],
+      ['speech_start', 2 * W - 1024, 5 * W],
+      ['speech_end', 2 * W - 1024, [split, 'max_length']],
+      ['speech_start', split, split + 3 * W], // confirmed after min speech, starting at the split (no pre-roll into the last)
+      ['speech_end', split, [102 * W, 'silence']],
     ],
   );
+});
+
+t.test('silence right after a maximum-length split opens no (empty) utterance', async (t) => {
+  // speech from window 0 (pre-roll clipped to 0) to exactly 64 windows = 2048 ms, then silence
+  const events = run(seq([0.9, 64], [0.1, 20]));
+  t.same(
+    events.map((e) => [e.type, e.startSample, e.type === 'speech_end' ? e.endSample - e.startSample : null]),
+    [
+      ['speech_start', 0, null],
+      ['speech_end', 0, 2048 * 16],
+    ],
+  );
+  t.ok(events.every((e) => e.type !== 'speech_end' || e.endSample > e.startSample), 'no zero-length utterance');
 });
 
 t.test('the end of the stream ends the utterance in progress, without its trailing silence', async (t) => {

@@ -13,7 +13,8 @@ export interface SegmenterOptions {
   minSilenceMs: number;
   /** Audio kept before the detected start, so the first syllable's onset is not cut. */
   preRollMs: number;
-  /** Utterances are closed at this length and a new one begins at once (bounded memory and latency). */
+  /** Utterances are closed at this length (bounded memory and latency); speech that goes on past the split opens the
+   *  next one from the split point, once it has lasted minSpeechMs, so silence right after a split opens nothing. */
   maxUtteranceMs: number;
 }
 
@@ -39,7 +40,7 @@ const SAMPLES_PER_MS = 16;
 
 type State =
   | { kind: 'silence' }
-  | { kind: 'onset'; speechStart: number }
+  | { kind: 'onset'; speechStart: number; floor: number }
   | { kind: 'speech'; start: number }
   | { kind: 'trailing'; start: number; silenceStart: number };
 
@@ -84,12 +85,12 @@ export class UtteranceSegmenter {
     const silent = probability < o.negativeThreshold;
     switch (s.kind) {
       case 'silence':
-        if (speech) this.state = { kind: 'onset', speechStart: start };
+        if (speech) this.state = { kind: 'onset', speechStart: start, floor: 0 };
         break;
       case 'onset':
         if (silent) this.state = { kind: 'silence' };
         else if (end - s.speechStart >= ms(o.minSpeechMs)) {
-          const begin = Math.max(0, s.speechStart - ms(o.preRollMs));
+          const begin = Math.max(s.floor, s.speechStart - ms(o.preRollMs));
           events.push({ type: 'speech_start', startSample: begin, detectedAtSample: end });
           this.state = { kind: 'speech', start: begin };
         }
@@ -108,12 +109,8 @@ export class UtteranceSegmenter {
     const current = this.state;
     if ((current.kind === 'speech' || current.kind === 'trailing') && end - current.start >= ms(o.maxUtteranceMs)) {
       events.push({ type: 'speech_end', startSample: current.start, endSample: end, detectedAtSample: end, reason: 'max_length' });
-      if (current.kind === 'speech') {
-        events.push({ type: 'speech_start', startSample: end, detectedAtSample: end });
-        this.state = { kind: 'speech', start: end };
-      } else {
-        this.state = { kind: 'silence' };
-      }
+      // Pre-roll never reaches back into the utterance just closed.
+      this.state = current.kind === 'speech' ? { kind: 'onset', speechStart: end, floor: end } : { kind: 'silence' };
     }
     return events;
   }
