@@ -1,6 +1,6 @@
 import t from 'tap';
 import { Subject, from, lastValueFrom, toArray } from 'rxjs';
-import { StreamingResampler, concatFloat32, resampleAll, resampleTo16k } from '../src/stream/resampler.js';
+import { MAX_IDLE_CONVERTERS, StreamingResampler, concatFloat32, idleConverterCount, resampleAll, resampleTo16k } from '../src/stream/resampler.js';
 import { bytesEqual, noise, randomChunks, sine } from './helpers/signals.js';
 
 const RATES = [8000, 22050, 24000, 44100, 48000];
@@ -90,4 +90,18 @@ t.test('a converter reused after its stream ended starts afresh: the same output
   abandoned.destroy();
   const third = await StreamingResampler.create(8000);
   t.ok(bytesEqual(fresh, concatFloat32([third.push(signal), third.flush()])), 'also after an abandoned stream');
+});
+
+t.test('idle converters are pooled up to one bound in total, whatever the rates, and a reused one resamples exactly as a new one', async (t) => {
+  const signal = noise(44100, 1);
+  const fresh = await resampleAll(signal, 44100);
+  // Three times the bound of streams open at once, each at its own rate, then all ended.
+  const open = await Promise.all(Array.from({ length: 3 * MAX_IDLE_CONVERTERS }, (_, i) => StreamingResampler.create(8001 + i)));
+  for (const r of open) r.push(noise(800, 2));
+  open.forEach((r) => r.flush());
+  t.equal(idleConverterCount(), MAX_IDLE_CONVERTERS, `at most ${MAX_IDLE_CONVERTERS} kept, not one per rate`);
+  const best = await resampleAll(signal, 44100, 16000, 'best');
+  t.ok(bytesEqual(await resampleAll(signal, 44100), fresh), 'a converter re-set from another rate gives the same samples');
+  t.notOk(bytesEqual(best, fresh), 'and one re-set to another quality is that quality');
+  t.ok(bytesEqual(await resampleAll(signal, 44100, 16000, 'best'), best));
 });

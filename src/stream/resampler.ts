@@ -19,26 +19,36 @@ const CONVERTERS = {
 type Converter = Awaited<ReturnType<typeof libsamplerate.create>>;
 
 /**
- * Converters whose stream has ended, by rates and quality, for the next stream to reuse. Each libsamplerate-js
- * converter is a WebAssembly instance with its own memory: a server whose calls come and go would otherwise
- * instantiate (and leave to the garbage collector) one per call. Reuse starts from a fresh filter state.
+ * Converters whose stream has ended, for the next stream to reuse, oldest first. Each libsamplerate-js converter is a
+ * WebAssembly instance with its own memory: a server whose calls come and go would otherwise instantiate (and leave
+ * to the garbage collector) one per call. The pool is bounded in total, whatever the mix of rates and qualities (any
+ * integer rate from 8 to 192 kHz is accepted, so a bound per rate would not bound memory): a converter is re-set to
+ * the rates and quality asked for, and past the bound the oldest idle one is destroyed. Reuse starts from a fresh
+ * filter state (each setter re-initialises the converter: src_delete + src_new).
  */
-const idleConverters = new Map<string, Converter[]>();
-const MAX_IDLE_PER_KIND = 256;
+const idleConverters: Converter[] = [];
+export const MAX_IDLE_CONVERTERS = 32;
+
+/** How many converters the pool holds now (for tests and monitoring). */
+export function idleConverterCount(): number {
+  return idleConverters.length;
+}
 
 async function acquireConverter(inputRate: number, outputRate: number, quality: ResamplerQuality): Promise<Converter> {
-  const idle = idleConverters.get(`${inputRate}:${outputRate}:${quality}`)?.pop();
-  if (!idle) return libsamplerate.create(1, inputRate, outputRate, { converterType: CONVERTERS[quality] });
-  idle.inputSampleRate = inputRate; // the setter re-initialises the converter: src_delete + src_new
+  const type = CONVERTERS[quality];
+  const same = idleConverters.findIndex((c) => c.inputSampleRate === inputRate && c.outputSampleRate === outputRate && c.converterType === type);
+  const index = same >= 0 ? same : idleConverters.length - 1;
+  if (index < 0) return libsamplerate.create(1, inputRate, outputRate, { converterType: type });
+  const [idle] = idleConverters.splice(index, 1);
+  if (idle.converterType !== type) idle.converterType = type;
+  if (idle.outputSampleRate !== outputRate) idle.outputSampleRate = outputRate;
+  idle.inputSampleRate = inputRate; // always set: it also resets the filter state
   return idle;
 }
 
-function releaseConverter(converter: Converter, quality: ResamplerQuality): void {
-  const key = `${converter.inputSampleRate}:${converter.outputSampleRate}:${quality}`;
-  const idle = idleConverters.get(key) ?? [];
-  idleConverters.set(key, idle);
-  if (idle.length < MAX_IDLE_PER_KIND) idle.push(converter);
-  else converter.destroy();
+function releaseConverter(converter: Converter): void {
+  idleConverters.push(converter);
+  if (idleConverters.length > MAX_IDLE_CONVERTERS) idleConverters.shift()!.destroy();
 }
 
 /** Zero input fed at the end to push out what the sinc filter still holds. */
@@ -59,7 +69,6 @@ export class StreamingResampler {
     readonly inputRate: number,
     readonly outputRate: number,
     private readonly converter: Converter | undefined,
-    private readonly quality: ResamplerQuality,
   ) {}
 
   static async create(inputRate: number, quality: ResamplerQuality = 'fastest', outputRate = MODEL_SAMPLE_RATE): Promise<StreamingResampler> {
@@ -69,7 +78,7 @@ export class StreamingResampler {
       throw new AudioInputError('INVALID_ARGUMENT', `resampler quality '${String(quality)}' is not one of fastest, medium, best`);
     }
     const converter = inputRate === outputRate ? undefined : await acquireConverter(inputRate, outputRate, quality);
-    return new StreamingResampler(inputRate, outputRate, converter, quality);
+    return new StreamingResampler(inputRate, outputRate, converter);
   }
 
   push(chunk: Float32Array): Float32Array {
@@ -96,13 +105,13 @@ export class StreamingResampler {
       tail.push(out.subarray(0, Math.min(out.length, missing)));
       missing -= out.length;
     }
-    releaseConverter(converter, this.quality);
+    releaseConverter(converter);
     return concatFloat32(tail);
   }
 
   /** Releases the converter without producing the tail (the stream was abandoned). */
   destroy(): void {
-    if (!this.ended && this.converter) releaseConverter(this.converter, this.quality);
+    if (!this.ended && this.converter) releaseConverter(this.converter);
     this.ended = true;
   }
 }
