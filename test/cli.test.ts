@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -81,6 +81,37 @@ t.test('ser serve listens on loopback unless told otherwise, prints a URL to pas
   t.notMatch(await serve('--host', '0.0.0.0', '--token', 'x'), /warning/);
 });
 
+t.test('ser predict gives every bad path its error line and scores the rest, each file once', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'ser-paths-'));
+  const folder = join(root, 'calls');
+  mkdirSync(join(folder, 'inner'), { recursive: true });
+  copyFileSync(SAMPLE, join(folder, 'inner', 'good.wav'));
+  symlinkSync('..', join(folder, 'inner', 'up')); // two links back to a parent: walked once
+  symlinkSync('.', join(folder, 'inner', 'here')); // a self-loop
+  symlinkSync('loop-b.wav', join(root, 'loop-a.wav'));
+  symlinkSync('loop-a.wav', join(root, 'loop-b.wav'));
+  await run('mkfifo', [join(folder, 'fifo.wav')]);
+  const sparse = join(root, 'huge.wav');
+  writeFileSync(sparse, 'RIFF\xff\xff\xff\x7fWAVE');
+  truncateSync(sparse, 300 * 2 ** 20); // 300 MiB, nothing written
+  const { code, stdout } = await ser('predict', join(root, 'missing.wav'), join(root, 'loop-a.wav'), folder, sparse, '/dev/zero', SAMPLE);
+  t.equal(code, 1);
+  const lines = stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const byFile = Object.fromEntries(lines.map((l) => [l.file, l.error?.code ?? l.label]));
+  const good = join(folder, 'inner', 'good.wav');
+  t.same(Object.keys(byFile).sort(), [join(root, 'missing.wav'), join(root, 'loop-a.wav'), join(folder, 'fifo.wav'), good, sparse, '/dev/zero', SAMPLE].sort());
+  t.equal(lines.length, 7, 'one line per path, the good file scored once');
+  t.match(byFile, {
+    [join(root, 'missing.wav')]: 'FILE_NOT_FOUND',
+    [join(root, 'loop-a.wav')]: 'UNREADABLE_PATH',
+    [join(folder, 'fifo.wav')]: 'NOT_A_FILE',
+    [good]: /^(angry|happy|sad|neutral)$/,
+    [sparse]: 'FILE_TOO_LARGE',
+    '/dev/zero': 'NOT_A_FILE',
+    [SAMPLE]: /^(angry|happy|sad|neutral)$/,
+  });
+});
+
 t.test('bad command lines and bad files exit 2 with a message, not a stack trace', async (t) => {
   const garbage = join(dir, 'garbage.wav');
   writeFileSync(garbage, Buffer.from('this is not audio at all, just text'));
@@ -88,7 +119,9 @@ t.test('bad command lines and bad files exit 2 with a message, not a stack trace
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['spectrogram'], /expected one audio file, got 0/],
     [['spectrogram', '--bogus', SAMPLE], /bogus/],
-    [['spectrogram', join(dir, 'missing.flac')], /ENOENT.*missing\.flac/],
+    [['spectrogram', join(dir, 'missing.flac')], /missing\.flac: no such file/],
+    [['spectrogram', '/dev/zero'], /\/dev\/zero: not a regular file/],
+    [['spectrogram', SAMPLE, '--max-file-mb', '0.1'], /caller\.wav: 0\.3 MiB, over the limit of 0\.1 MiB \(raise it with --max-file-mb\)/],
     [['spectrogram', garbage], /garbage\.wav/],
     [['serve', '--port', '0', '--model', join(dir, 'missing.onnx')], /cannot read the emotion model .*missing\.onnx: no such file/],
     [['serve', '--port', '0', '--model', garbage], /garbage\.wav is not a readable ONNX model/],

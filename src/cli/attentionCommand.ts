@@ -1,13 +1,14 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PNG } from 'pngjs';
 import { fileSpectrogram } from '../stream/fileFeatures.js';
 import { renderAttention } from './attentionImage.js';
 import { modelOptionSpec, modelOptionsUsage, openModel } from './modelOptions.js';
+import { DEFAULT_MAX_FILE_MB, maxFileMb, maxFileOptionSpec, readAudioFile } from './audioFiles.js';
 import { UsageError } from './usageError.js';
 
-export const attentionUsage = `ser attention <audio file> [--out file.png] [--model file.onnx]
+export const attentionUsage = `ser attention <audio file> [--out file.png] [--model file.onnx] [--max-file-mb ${DEFAULT_MAX_FILE_MB}]
 
   Draws the log spectrogram over the model's attention map and the speech-activity score derived from it (the
   paper's Fig. 4) as a PNG, and prints the prediction. The default output is <file name>.attention.png.
@@ -16,7 +17,7 @@ ${modelOptionsUsage}`;
 export async function attentionCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { ...modelOptionSpec, out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+    options: { ...maxFileOptionSpec, ...modelOptionSpec, out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
   });
   if (values.help) {
@@ -26,7 +27,7 @@ export async function attentionCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`expected one audio file, got ${positionals.length}\n\n${attentionUsage}`);
   const input = positionals[0];
   const out = values.out ?? `${basename(input, extname(input))}.attention.png`;
-  const { spectrogram } = await fileSpectrogram(await readFile(input), input);
+  const { spectrogram } = await fileSpectrogram(await readAudioFile(input, maxFileMb(values['max-file-mb'])), input);
   const model = await openModel(values);
   try {
     const prediction = await model.predict(spectrogram);

@@ -1,16 +1,18 @@
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { EmotionPrediction } from '../model/emotionModel.js';
 import { fileSpectrogram } from '../stream/fileFeatures.js';
-import { listAudioFiles } from './audioFiles.js';
+import { DEFAULT_MAX_FILE_MB, listAudioFiles, maxFileMb, maxFileOptionSpec, readAudioFile } from './audioFiles.js';
 import { modelOptionSpec, modelOptionsUsage, openModel } from './modelOptions.js';
 import { UsageError } from './usageError.js';
 
 export const predictUsage = `ser predict <audio files or folders...> [--model file.onnx] [--device auto|cuda|webgpu|cpu] [--threads n]
+            [--max-file-mb ${DEFAULT_MAX_FILE_MB}]
 
-  Prints one JSON line per WAV or FLAC file (folders are searched recursively): the emotion label, the probability
-  of each class, and a summary of the attention-based speech activity (mean score, the share of 10 ms frames scoring
-  0.5 or more). A file that cannot be scored gets a line with "error" instead; the exit status is then 1.
+  Prints one JSON line per WAV or FLAC file (folders are searched recursively, each folder and file once, links
+  followed): the emotion label, the probability of each class, and a summary of the attention-based speech activity
+  (mean score, the share of 10 ms frames scoring 0.5 or more). A path that cannot be scored (missing, not a regular
+  file, larger than --max-file-mb, not audio) gets a line with "error" instead, the others are still scored, and the
+  exit status is then 1.
 ${modelOptionsUsage}`;
 
 /** Activity scores at or above this count as speech in the summary. */
@@ -33,19 +35,21 @@ export function summarise(file: string, durationS: number, p: EmotionPrediction)
 const round = (v: number) => Math.round(v * 1e4) / 1e4;
 
 export async function predictCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ...modelOptionSpec, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({ args, options: { ...modelOptionSpec, ...maxFileOptionSpec, help: { type: 'boolean', short: 'h' } }, allowPositionals: true });
   if (values.help) {
     console.log(predictUsage);
     return 0;
   }
   if (positionals.length === 0) throw new UsageError(`expected audio files or folders\n\n${predictUsage}`);
+  const maxMb = maxFileMb(values['max-file-mb']);
   const files = await listAudioFiles(positionals);
   const model = await openModel(values);
   let failures = 0;
   try {
-    for (const file of files) {
+    for (const { file, error } of files) {
       try {
-        const { audio, spectrogram } = await fileSpectrogram(await readFile(file), file);
+        if (error) throw error;
+        const { audio, spectrogram } = await fileSpectrogram(await readAudioFile(file, maxMb), file);
         const prediction = await model.predict(spectrogram);
         console.log(JSON.stringify(summarise(file, audio.samples.length / audio.sampleRate, prediction)));
       } catch (err) {

@@ -1,12 +1,13 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileSpectrogram } from '../stream/fileFeatures.js';
 import { SPECTROGRAM } from '../stream/spectrogram.js';
 import { encodeNpyFloat32 } from './npy.js';
+import { DEFAULT_MAX_FILE_MB, maxFileMb, maxFileOptionSpec, readAudioFile } from './audioFiles.js';
 import { UsageError } from './usageError.js';
 
-export const spectrogramUsage = `ser spectrogram <audio file> [--out file.npy]
+export const spectrogramUsage = `ser spectrogram <audio file> [--out file.npy] [--max-file-mb ${DEFAULT_MAX_FILE_MB}]
 
   Writes the log spectrogram of a WAV or FLAC file (any rate from 8 to 192 kHz, mixed to mono and resampled to
   16 kHz) as a NumPy float32 array of shape [frames, ${SPECTROGRAM.bins}]: ${SPECTROGRAM.windowLength}-sample Hamming window, ${SPECTROGRAM.hopLength}-sample shift,
@@ -15,7 +16,7 @@ export const spectrogramUsage = `ser spectrogram <audio file> [--out file.npy]
 export async function spectrogramCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
+    options: { ...maxFileOptionSpec, out: { type: 'string', short: 'o' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
   });
   if (values.help) {
@@ -25,7 +26,7 @@ export async function spectrogramCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError(`expected one audio file, got ${positionals.length}\n\n${spectrogramUsage}`);
   const input = positionals[0];
   const out = values.out ?? `${basename(input, extname(input))}.npy`;
-  const { audio, spectrogram } = await fileSpectrogram(await readFile(input), input);
+  const { audio, spectrogram } = await fileSpectrogram(await readAudioFile(input, maxFileMb(values['max-file-mb'])), input);
   await writeFile(out, encodeNpyFloat32(spectrogram.data, [spectrogram.frames, spectrogram.bins]));
   console.error(
     `${input}: ${audio.format}, ${audio.sampleRate} Hz, ${audio.channels} channel(s), ` +
