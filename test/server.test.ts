@@ -17,8 +17,8 @@ interface Client {
   closed: Promise<{ code: number; reason: string }>;
 }
 
-async function connect(url: string, headers: Record<string, string> = {}): Promise<Client> {
-  const ws = new WebSocket(url, { headers });
+async function connect(url: string, headers: Record<string, string> = {}, localAddress?: string): Promise<Client> {
+  const ws = new WebSocket(url, { headers, localAddress });
   const messages: Record<string, unknown>[] = [];
   ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
   const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
@@ -201,6 +201,26 @@ t.test('the WebSocket server', { skip: model ? false : 'no model' }, async (t) =
     good.ws.send(JSON.stringify({ type: 'stop' }));
     t.equal((await good.closed).code, 1000);
     t.equal(good.messages.filter((m) => m.type === 'emotion' && m.final).length, 3, 'the good stream got all its events');
+  });
+
+  t.test('connections that have not started are bounded, and only start ends the start deadline', async (t) => {
+    const limited = await EmotionServer.listen({ plugin, port: 0, startTimeoutMs: 400, maxPending: 3, maxPendingPerAddress: 2 });
+    t.teardown(() => limited.close());
+    const url = `ws://127.0.0.1:${limited.address.port}/stream`;
+    const refusal = (localAddress: string) => new Promise<Error>((resolve) => new WebSocket(url, { localAddress }).once('error', resolve));
+    const a = [await connect(url), await connect(url)];
+    t.match((await refusal('127.0.0.1')).message, /429/, 'a third pending connection from one address');
+    const other = await connect(url, {}, '127.0.0.2');
+    t.match((await refusal('127.0.0.3')).message, /503/, 'a fourth pending connection in all');
+    a[0].ws.send(JSON.stringify({ type: 'start', sampleRate: 8000, encoding: 'mulaw' }));
+    await new Promise<void>((resolve) => limited.once('connection', () => resolve()));
+    const again = await connect(url); // a started stream no longer counts as pending
+    // Chatter before start does not extend the deadline: the start timeout closes these as it would a silent one.
+    const chatter = setInterval(() => [a[1], other, again].forEach((c) => c.ws.readyState === WebSocket.OPEN && c.ws.send('{"type":"ping"}')), 100);
+    for (const c of [a[1], other, again]) t.match(await c.closed, { code: 1008, reason: 'no start message' });
+    clearInterval(chatter);
+    a[0].ws.send(JSON.stringify({ type: 'stop' }));
+    t.equal((await a[0].closed).code, 1000, 'the started stream was unaffected');
   });
 
   t.test('graceful shutdown finishes the utterance in flight', async (t) => {

@@ -60,6 +60,29 @@ t.test('WebRTC: two peer connections on loopback, audio in, events on the socket
   t.ok(Math.abs((finals[0].startMs as number) - 1500) < 500, `speech found at ${finals[0].startMs} ms (true 1500)`);
 });
 
+t.test('WebRTC: a peer that never sends audio opens no stream and is closed at the start deadline', { skip: model ? false : 'no model' }, async (t) => {
+  const server = await testServer(t, model!.path, { startTimeoutMs: 2500 });
+  const opened: string[] = [];
+  server.on('connection', (id) => opened.push(id));
+  const source = new wrtc.nonstandard.RTCAudioSource(); // a microphone track that never delivers a frame
+  const pc = new wrtc.RTCPeerConnection();
+  pc.addTrack(source.createTrack());
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise<void>((resolve) => {
+    if (pc.iceGatheringState === 'complete') return resolve();
+    pc.onicecandidate = (e: { candidate: unknown }) => e.candidate === null && resolve();
+  });
+  const ws = new WebSocket(`ws://127.0.0.1:${server.address.port}/webrtc`);
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+  const answered = new Promise<string>((resolve) => ws.on('message', (data) => JSON.parse(data.toString()).type === 'answer' && resolve(JSON.parse(data.toString()).sdp)));
+  await new Promise((resolve) => ws.once('open', resolve));
+  ws.send(JSON.stringify({ type: 'offer', sdp: pc.localDescription!.sdp }));
+  await pc.setRemoteDescription({ type: 'answer', sdp: await answered });
+  t.match(await closed, { code: 1008, reason: 'no start message' });
+  pc.close();
+  t.same(opened, [], 'no stream was opened on made-up silence');
+});
+
 // node-webrtc keeps the process alive after a data channel was used, even once every peer connection is closed
 // (node-webrtc/node-webrtc#697 and kin); a server never minds, a test process must end.
 t.teardown(() => {

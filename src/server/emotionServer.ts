@@ -21,8 +21,13 @@ export interface ServerOptions {
   maxPayload?: number;
   /** Streams open at once on this server (default 200); more are refused with close code 1013. */
   maxStreams?: number;
-  /** A connection must send `start` within this time (default 5 s). */
+  /** A connection must send `start` (or its protocol's equivalent; for WebRTC, its first real audio) within this time
+   *  (default 5 s), whatever else it sends. */
   startTimeoutMs?: number;
+  /** Connections that have not started a stream yet, at most, in total (default 100) and from one remote address
+   *  (default 20); more are refused at the upgrade with 503 and 429. Started streams count against maxStreams. */
+  maxPending?: number;
+  maxPendingPerAddress?: number;
   /** A stream that receives nothing for this long is finished and closed (default 30 s). */
   idleTimeoutMs?: number;
   /** Events waiting in a socket's send buffer beyond this are a client that does not read: it is closed (1 MiB). */
@@ -57,6 +62,8 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
       maxPayload: 64 * 1024,
       maxStreams: 200,
       startTimeoutMs: 5000,
+      maxPending: 100,
+      maxPendingPerAddress: 20,
       idleTimeoutMs: 30000,
       maxBufferedBytes: 1 << 20,
       ...options,
@@ -109,8 +116,12 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
     if (this.options.authToken !== undefined && !tokenMatches(this.options.authToken, request, url)) return refuse(401, 'Unauthorized');
     const kind = ({ '/stream': 'native', '/twilio': 'twilio', '/vonage': 'l16', '/jambonz': 'l16', '/webrtc': 'webrtc' } as const)[url.pathname as '/stream'];
     if (!kind) return refuse(404, 'Not Found');
+    const remote = request.socket.remoteAddress ?? '';
+    const pending = [...this.active].filter((c) => !c.started);
+    if (pending.length >= this.options.maxPending) return refuse(503, 'Service Unavailable');
+    if (pending.filter((c) => c.remote === remote).length >= this.options.maxPendingPerAddress) return refuse(429, 'Too Many Requests');
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new Connection(this, ws, kind);
+      const connection = new Connection(this, ws, kind, remote);
       this.active.add(connection);
       ws.on('close', () => this.active.delete(connection));
     });
@@ -176,6 +187,7 @@ class Connection {
     private readonly server: EmotionServer,
     private readonly ws: WebSocket,
     private readonly kind: 'native' | 'twilio' | 'l16' | 'webrtc',
+    readonly remote: string,
   ) {
     this.arm(server.options.startTimeoutMs, 'no start message');
     ws.on('message', (data, isBinary) => this.enqueue(data, isBinary));
@@ -198,9 +210,15 @@ class Connection {
     });
   }
 
+  /** A stream is open (or the connection is ending): it no longer counts as pending. */
+  get started(): boolean {
+    return this.stream !== undefined || this.finishing !== undefined;
+  }
+
   private async message(data: RawData, isBinary: boolean): Promise<void> {
     if (this.finishing) return;
-    this.arm(this.server.options.idleTimeoutMs, 'idle');
+    // Until the stream starts, only the start deadline runs: other messages do not extend it.
+    if (this.stream) this.arm(this.server.options.idleTimeoutMs, 'idle');
     try {
       if (this.kind === 'twilio') return await this.twilio(data, isBinary);
       if (this.kind === 'l16') return await this.l16(data, isBinary);
@@ -278,6 +296,7 @@ class Connection {
     const stream = await this.server.openStream(format, id);
     if (!stream) throw new ProtocolError('TOO_MANY_STREAMS', `the server is at its limit of ${this.server.options.maxStreams} streams`, CLOSE.TRY_AGAIN_LATER);
     this.stream = stream;
+    this.arm(this.server.options.idleTimeoutMs, 'idle');
     if (this.kind !== 'twilio' && this.kind !== 'l16') {
       this.send({ type: 'started', streamId: stream.id });
       stream.on('*', (event) => this.send(event));

@@ -24,6 +24,9 @@ export class WebRtcPeer {
   private sink?: { stop(): void };
   private channel?: { readyState: string; send(data: string): void };
   private closed = false;
+  /** Audio is handed on from the first frame that carries sound once the peer connection is up (ICE and DTLS done):
+   *  before that, the sink's frames are silence it makes up itself, which must not open a stream. */
+  private live = false;
   /** The sink delivers 10 ms frames, at first at the decoder's start-up rate (16 kHz) for a few frames, then at
    *  48 kHz; frames at another rate are resampled, in order, through one resampler per rate. */
   private readonly resamplers = new Map<number, Promise<StreamingResampler>>();
@@ -34,6 +37,8 @@ export class WebRtcPeer {
       if (event.track.kind !== 'audio' || this.sink) return;
       const sink = new wrtc.nonstandard.RTCAudioSink(event.track as never);
       sink.ondata = (data: { samples: Int16Array; sampleRate: number; channelCount?: number }) => {
+        if (!this.live && (this.pc.connectionState !== 'connected' || data.samples.every((v) => v === 0))) return;
+        this.live = true;
         this.chain = this.chain.then(() => this.convert(data.samples, data.sampleRate, data.channelCount ?? 1));
       };
       this.sink = sink;
