@@ -27,3 +27,15 @@ t.test('the queue: bounded, interim requests give way, final ones are never drop
   await finalE;
   t.equal(queue.pending, 0);
 });
+
+t.test('the queue serves streams in turn: a fast sender waits behind itself, not in front of others', { skip: model ? false : 'no model' }, async (t) => {
+  const emotion = await loadEmotionModel(model!.path, { log: () => {} });
+  t.teardown(() => emotion.close());
+  const queue = new InferenceQueue(emotion, { maxPending: 64 });
+  const order: string[] = [];
+  const submit = (source: string, n: number) => queue.submit(input(100), true, source).then(() => order.push(`${source}${n}`));
+  const all = [...Array.from({ length: 8 }, (_, n) => submit('upload', n)), submit('call', 0), submit('other', 0), submit('call', 1)];
+  await Promise.all(all);
+  t.same(order.slice(0, 6), ['upload0', 'upload1', 'call0', 'other0', 'upload2', 'call1'], 'one request per stream per turn');
+  t.same(order.filter((o) => o.startsWith('upload')), Array.from({ length: 8 }, (_, n) => `upload${n}`), 'each stream in its own order');
+});

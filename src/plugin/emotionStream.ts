@@ -232,7 +232,7 @@ export class EmotionStream {
       return;
     }
     const done = this.deps.queue
-      .submit(spectrogram, final)
+      .submit(spectrogram, final, this.id)
       .then(
         (prediction) => prediction && this.emitEmotion(utteranceId, prediction, startSample, endSample, firstFrame, final, decidedAt),
         (err) => this.error(err instanceof CodedError ? err.code : 'INFERENCE_FAILED', (err as Error).message, false, utteranceId),

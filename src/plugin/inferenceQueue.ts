@@ -20,14 +20,18 @@ interface Request {
 }
 
 /**
- * One model, many streams. Requests run in arrival order, `concurrency` at a time. When `maxPending` requests
- * wait: a new interim request is dropped (it resolves to undefined), or the oldest waiting interim request is dropped
- * to make room for a final one; a final request that finds only final requests waiting is rejected with QUEUE_FULL,
- * which the stream reports as an error event for that utterance. Memory stays bounded and no final result disappears
- * without an event.
+ * One model, many streams, served fairly: each stream (`source`) has its own queue and the streams take turns, one
+ * request each, `concurrency` at a time, so a stream that pushes audio faster than real time (a file upload, a
+ * replay) queues behind itself, never in front of a live call. When `maxPending` requests wait in all: a new interim
+ * request is dropped (it resolves to undefined), or an interim request of the longest queue is dropped to make room
+ * for a final one; a final request that finds only final requests waiting is rejected with QUEUE_FULL, which the
+ * stream reports as an error event for that utterance. Memory stays bounded and no final result disappears without
+ * an event.
  */
 export class InferenceQueue {
-  private readonly waiting: Request[] = [];
+  /** Waiting requests by source; the map's order is the turn order (a source served goes to the back). */
+  private readonly waiting = new Map<string, Request[]>();
+  private count = 0;
   private running = 0;
   private readonly concurrency: number;
   private readonly maxPending: number;
@@ -41,28 +45,42 @@ export class InferenceQueue {
   }
 
   /** Resolves to the prediction, or to undefined for an interim request that was dropped. */
-  submit(spectrogram: Spectrogram, final: boolean): Promise<EmotionPrediction | undefined> {
+  submit(spectrogram: Spectrogram, final: boolean, source = ''): Promise<EmotionPrediction | undefined> {
     return new Promise((resolve, reject) => {
-      if (this.waiting.length >= this.maxPending) {
+      if (this.count >= this.maxPending) {
         if (!final) return resolve(undefined);
-        const interim = this.waiting.findIndex((r) => !r.final);
-        if (interim < 0) {
-          return reject(new QueueFullError('QUEUE_FULL', `inference is ${this.maxPending} utterances behind; this utterance was not scored`));
-        }
-        this.waiting.splice(interim, 1)[0].resolve(undefined);
+        const queues = [...this.waiting.values()].sort((a, b) => b.length - a.length);
+        const queue = queues.find((q) => q.some((r) => !r.final));
+        if (!queue) return reject(new QueueFullError('QUEUE_FULL', `inference is ${this.maxPending} utterances behind; this utterance was not scored`));
+        queue.splice(queue.findIndex((r) => !r.final), 1)[0].resolve(undefined);
+        this.count--;
       }
-      this.waiting.push({ spectrogram, final, resolve, reject });
+      const queue = this.waiting.get(source) ?? [];
+      if (queue.length === 0) this.waiting.set(source, queue);
+      queue.push({ spectrogram, final, resolve, reject });
+      this.count++;
       this.pump();
     });
   }
 
   get pending(): number {
-    return this.waiting.length + this.running;
+    return this.count + this.running;
+  }
+
+  private next(): Request | undefined {
+    for (const [source, queue] of this.waiting) {
+      this.waiting.delete(source);
+      const request = queue.shift();
+      if (queue.length > 0) this.waiting.set(source, queue); // to the back of the turn order
+      if (request) return request;
+    }
+    return undefined;
   }
 
   private pump(): void {
-    while (this.running < this.concurrency && this.waiting.length > 0) {
-      const request = this.waiting.shift()!;
+    while (this.running < this.concurrency && this.count > 0) {
+      const request = this.next()!;
+      this.count--;
       this.running++;
       this.model
         .predict(request.spectrogram)

@@ -21,7 +21,6 @@ classes as the corpus allows (a fixed draw, seed 0); 0 takes them all.
 """
 
 import argparse
-import audioop
 import json
 import subprocess
 import tempfile
@@ -33,6 +32,10 @@ from pathlib import Path
 import numpy as np
 from scipy.signal import butter, fftconvolve, resample_poly, sosfiltfilt
 
+with warnings.catch_warnings():  # the G.711 codecs; audioop is deprecated from Python 3.11 and removed in 3.13
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
+
 from .data import read_manifest, select
 from .features import BINS, LOG_FLOOR, SAMPLE_RATE
 from .metrics import confusion, summarise
@@ -41,7 +44,6 @@ from .portable_frontend import log_spectrogram
 
 LABELS = ("angry", "happy", "sad", "neutral")
 ANGRY = LABELS.index("angry")
-warnings.filterwarnings("ignore", category=DeprecationWarning, module=__name__)  # audioop: the G.711 codecs
 
 
 def read_audio(path: Path) -> np.ndarray:
