@@ -24,8 +24,9 @@ export interface ServerOptions {
   /** A connection must send `start` (or its protocol's equivalent; for WebRTC, its first real audio) within this time
    *  (default 5 s), whatever else it sends. */
   startTimeoutMs?: number;
-  /** Connections that have not started a stream yet, at most, in total (default 100) and from one remote address
-   *  (default 20); more are refused at the upgrade with 503 and 429. Started streams count against maxStreams. */
+  /** Connections that have not started a stream yet, at most, in total (default 512) and from one remote address
+   *  (default 128: a media gateway reconnecting 100 calls at once); more are refused at the upgrade with 503 and 429.
+   *  Started streams count against maxStreams. */
   maxPending?: number;
   maxPendingPerAddress?: number;
   /** A stream that receives nothing for this long is finished and closed (default 30 s). */
@@ -62,8 +63,8 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
       maxPayload: 64 * 1024,
       maxStreams: 200,
       startTimeoutMs: 5000,
-      maxPending: 100,
-      maxPendingPerAddress: 20,
+      maxPending: 512,
+      maxPendingPerAddress: 128,
       idleTimeoutMs: 30000,
       maxBufferedBytes: 1 << 20,
       ...options,
