@@ -121,6 +121,7 @@ t.test('bad command lines and bad files exit 2 with a message, not a stack trace
     [['spectrogram', '--bogus', SAMPLE], /bogus/],
     [['spectrogram', join(dir, 'missing.flac')], /missing\.flac: no such file/],
     [['spectrogram', '/dev/zero'], /\/dev\/zero: not a regular file/],
+    [['spectrogram', SAMPLE, '--max-file-mb', '4096'], /--max-file-mb can be at most 2047/],
     [['spectrogram', SAMPLE, '--max-file-mb', '0.1'], /caller\.wav: 0\.3 MiB, over the limit of 0\.1 MiB \(raise it with --max-file-mb\)/],
     [['spectrogram', garbage], /garbage\.wav/],
     [['serve', '--port', '0', '--model', join(dir, 'missing.onnx')], /cannot read the emotion model .*missing\.onnx: no such file/],

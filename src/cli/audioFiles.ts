@@ -8,6 +8,8 @@ const AUDIO_EXTENSIONS = new Set(['.wav', '.flac']);
 /** Files larger than this are refused before any byte is read (the flag --max-file-mb raises it). Decoding takes
  *  about six times a file's size in memory (samples, resampled samples, spectrogram). */
 export const DEFAULT_MAX_FILE_MB = 256;
+/** Node reads a file into one buffer of at most 2 GiB. */
+const MAX_READABLE_MB = 2047;
 
 export type AudioFileErrorCode = 'FILE_NOT_FOUND' | 'NOT_A_FILE' | 'FILE_TOO_LARGE' | 'UNREADABLE_PATH';
 
@@ -102,5 +104,6 @@ export function maxFileMb(value: string | undefined): number {
   if (value === undefined) return DEFAULT_MAX_FILE_MB;
   const mb = Number(value);
   if (!(mb > 0) || !Number.isFinite(mb)) throw new UsageError(`--max-file-mb must be a positive number, not '${value}'`);
+  if (mb > MAX_READABLE_MB) throw new UsageError(`--max-file-mb can be at most ${MAX_READABLE_MB}: a file over 2 GiB cannot be read in one piece`);
   return mb;
 }
