@@ -5,6 +5,7 @@ Usage: python3 -m ser_training.report [--out ../docs/results.md]
 """
 
 import argparse
+import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +13,7 @@ import numpy as np
 from .comparisons import comparisons_section
 from .last_epoch import last_epoch_section
 from .model import DEFAULT_LABELS
-from .paths import ROOT
+from .paths import RESULTS, ROOT
 from .recipes import ENSEMBLES, EXPERIMENTS, SHIPPED
 from .calibration import loco_calibration
 from .protocols import CORPORA
@@ -85,6 +86,25 @@ def loco_section() -> list[str]:
     return lines + [""]
 
 
+def robustness_section() -> list[str]:
+    """The robustness suite's kept runs (training/results/robustness/NAME.json, `ser_training.robustness --out`)."""
+    files = sorted((RESULTS / "robustness").glob("*.json"))
+    if not files:
+        return []
+    from .robustness import markdown
+
+    lines = ["## Robustness", "",
+             "Each table is one run of `ser_training.robustness` (README, Training): the model(s) named, the test utterances",
+             "of the corpora named (all, or a fixed draw of N per corpus spread over the classes), clean and through each",
+             "condition; UA, angry recall and angry precision, each with its change from clean audio.", ""]  # fmt: skip
+    for f in files:
+        r = json.loads(f.read_text())
+        models = ", ".join(f"{k}: `{Path(v).name}`" for k, v in r["models"].items())
+        draw = f"{r['per_corpus']} per corpus" if r["per_corpus"] else "every utterance"
+        lines += [f"### {f.stem}", "", f"Models {models}; corpora {', '.join(r['corpora'])}, {draw}.", "", markdown(r)]
+    return lines
+
+
 def report(out: Path) -> None:
     lines = [
         "# Results",
@@ -155,7 +175,7 @@ def report(out: Path) -> None:
         details.append("")
         if calm:
             details += calm_details(results, calm, DEFAULT_LABELS)
-    out.write_text("\n".join(lines + [""] + loco_section() + comparisons_section() + last_epoch_section() + ["## Details", ""] + details) + "\n")
+    out.write_text("\n".join(lines + [""] + loco_section() + robustness_section() + comparisons_section() + last_epoch_section() + ["## Details", ""] + details) + "\n")
     print(f"wrote {out}")
 
 

@@ -11,6 +11,8 @@ Conditions (each applied to the 16 kHz waveform, then the front end's log spectr
 - telephone channels at 8 kHz: G.711 mu-law, G.711 A-law, a 300-3400 Hz band (4th-order Butterworth), GSM 06.10 full
   rate (13 kbit/s) and AMR-NB at 4.75 kbit/s, its lowest mode (both through SoX), each back to 16 kHz;
 - the utterance cut to its first 1.0 s.
+Each row also has the expected calibration error of the probabilities and the routing rule's (angry >= 0.6) precision
+and recall (ser_training.calibration).
 
 Usage (in the evaluation environment, training/.venv):
   .venv/bin/python -m ser_training.robustness MODEL.onnx [CORPUS=MODEL.onnx ...] [--corpora ased,nemo]
@@ -36,6 +38,7 @@ with warnings.catch_warnings():  # the G.711 codecs; audioop is deprecated from 
     warnings.simplefilter("ignore", DeprecationWarning)
     import audioop
 
+from .calibration import expected_calibration_error, routing
 from .data import read_manifest, select
 from .features import BINS, LOG_FLOOR, SAMPLE_RATE
 from .metrics import confusion, summarise
@@ -221,17 +224,22 @@ def run_suite(models: dict[str, Path], manifest: Path, corpora: list[str], per_c
             corpus_of.append(u.corpus)
             probabilities.append(p.tolist())
         summary = summarise(truth, predicted, corpus_of, len(LABELS))
-        rows[name] = {"ua": summary["ua"], "wa": summary["wa"], **angry_figures(truth, predicted),
-                      "corpora": {c: s["ua"] for c, s in summary["corpora"].items()}, "n": len(truth)}  # fmt: skip
+        p, y = np.array(probabilities), np.array(truth)
+        rows[name] = {"ua": summary["ua"], "wa": summary["wa"], **angry_figures(truth, predicted), "ece": expected_calibration_error(p, y),
+                      "routing": routing(p, y), "corpora": {c: s["ua"] for c, s in summary["corpora"].items()}, "n": len(truth)}  # fmt: skip
         print(json.dumps({"condition": name, **{k: round(v, 4) for k, v in rows[name].items() if isinstance(v, float)}}), flush=True)
     return {"models": {k or "*": str(v) for k, v in models.items()}, "corpora": corpora, "per_corpus": per_corpus, "conditions": rows}
 
 
 def markdown(result: dict) -> str:
     clean = result["conditions"].get("clean")
-    lines = ["| condition | UA | change | angry recall | change | angry precision | change |", "|---|---|---|---|---|---|---|"]
+    calibrated = all("ece" in r for r in result["conditions"].values())
+    lines = ["| condition | UA | change | angry recall | change | angry precision | change |" + (" ECE | angry >= 0.6 P / R |" if calibrated else ""),
+             "|---|---|---|---|---|---|---|" + ("---|---|" if calibrated else "")]  # fmt: skip
     for name, r in result["conditions"].items():
         cells = [f"{100 * r[k]:.1f}" + (f" | {100 * (r[k] - clean[k]):+.1f}" if clean else " | ") for k in ("ua", "angry_recall", "angry_precision")]
+        if calibrated:
+            cells += [f"{r['ece']:.3f}", f"{100 * r['routing']['precision']:.0f} / {100 * r['routing']['recall']:.0f}"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
