@@ -88,7 +88,7 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
   }
 
   get streams(): number {
-    return [...this.active].filter((c) => c.stream).length;
+    return [...this.active].filter((c) => c.streamOpen).length;
   }
 
   /** Stops accepting, finishes every stream (utterances in flight are scored and sent), then closes the sockets. */
@@ -180,6 +180,7 @@ class Connection {
   private starting = false;
   private timer?: NodeJS.Timeout;
   private finishing?: Promise<void>;
+  private finished = false;
   /** Messages are handled one after the other (a `start` opens its stream before the audio behind it is pushed). */
   private chain: Promise<void> = Promise.resolve();
   private queued = 0;
@@ -209,6 +210,11 @@ class Connection {
       await this.message(data, isBinary);
       if (--this.queued < RESUME_AT && this.ws.isPaused) this.ws.resume();
     });
+  }
+
+  /** The stream has opened and is not yet finished (its last events sent); the socket may still be closing. */
+  get streamOpen(): boolean {
+    return this.stream !== undefined && !this.finished;
   }
 
   /** A stream is open (or the connection is ending): it no longer counts as pending. */
@@ -294,8 +300,10 @@ class Connection {
   private async start(format: StreamFormat, id?: string): Promise<void> {
     if (this.stream || this.starting) throw new ProtocolError('ALREADY_STARTED', 'the stream has already started', CLOSE.PROTOCOL_ERROR);
     this.starting = true;
+    clearTimeout(this.timer); // the start has arrived: opening the stream may take a while on a busy server
     const stream = await this.server.openStream(format, id);
     if (!stream) throw new ProtocolError('TOO_MANY_STREAMS', `the server is at its limit of ${this.server.options.maxStreams} streams`, CLOSE.TRY_AGAIN_LATER);
+    if (this.finishing) return void (await stream.close()); // the connection ended while the stream opened
     this.stream = stream;
     this.arm(this.server.options.idleTimeoutMs, 'idle');
     if (this.kind !== 'twilio' && this.kind !== 'l16') {
@@ -340,6 +348,7 @@ class Connection {
       if (this.kind !== 'twilio' && this.kind !== 'l16' && this.stream) this.send({ type: 'stopped', streamId: this.stream.id });
       this.peer?.close();
       if (this.ws.readyState === this.ws.OPEN) this.ws.close(code, reason.slice(0, 120));
+      this.finished = true;
     })();
     return this.finishing;
   }
