@@ -114,12 +114,15 @@ t.test('ser predict gives every bad path its error line and scores the rest, eac
 t.test('bad command lines and bad files exit 2 with a message, not a stack trace', async (t) => {
   const garbage = join(dir, 'garbage.wav');
   writeFileSync(garbage, Buffer.from('this is not audio at all, just text'));
+  const fifo = join(dir, 'fifo.wav');
+  await run('mkfifo', [fifo]);
   const cases: [string[], RegExp][] = [
     [['frobnicate'], /unknown command 'frobnicate'/],
     [['spectrogram'], /expected one audio file, got 0/],
     [['spectrogram', '--bogus', SAMPLE], /bogus/],
     [['spectrogram', join(dir, 'missing.flac')], /missing\.flac: no such file/],
     [['spectrogram', '/dev/zero'], /\/dev\/zero: not a regular file/],
+    [['spectrogram', fifo], /fifo\.wav: not a regular file/], // refused, not waited on
     [['spectrogram', SAMPLE, '--max-file-mb', '4096'], /--max-file-mb can be at most 2047/],
     [['spectrogram', SAMPLE, '--max-file-mb', '0.1'], /caller\.wav: 0\.3 MiB, over the limit of 0\.1 MiB \(raise it with --max-file-mb\)/],
     [['spectrogram', garbage], /garbage\.wav/],

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { CodedError } from '../stream/errors.js';
@@ -41,8 +42,7 @@ export async function listAudioFiles(paths: readonly string[]): Promise<ListedFi
       const real = await realpath(file);
       if (seenFiles.has(real)) return;
       seenFiles.add(real);
-      if (!(await stat(real)).isFile()) listed.push({ file, error: new AudioFileError('NOT_A_FILE', `${file}: not a regular file`) });
-      else listed.push({ file });
+      listed.push({ file }); // readAudioFile refuses what is not a regular file
     } catch (err) {
       if (given || (err as NodeJS.ErrnoException).code !== 'ENOENT') listed.push({ file, error: pathError(file, err) });
       else listed.push({ file, error: new AudioFileError('UNREADABLE_PATH', `${file}: a broken symbolic link`) });
@@ -77,11 +77,12 @@ export async function listAudioFiles(paths: readonly string[]): Promise<ListedFi
   return listed;
 }
 
-/** Reads a regular file of at most maxMb MiB; the size is checked on the open file before reading. */
+/** Reads a regular file of at most maxMb MiB; its kind and size are checked on the open file before reading. It is
+ *  opened non-blocking, so that a FIFO is refused instead of waiting for a writer. */
 export async function readAudioFile(path: string, maxMb = DEFAULT_MAX_FILE_MB): Promise<Uint8Array> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw pathError(path, err);
   }
