@@ -10,14 +10,9 @@ an exponential decay of each bin's power, the late-reverberation model of Lebart
 import numpy as np
 from scipy.signal import lfilter
 
-from .features import BINS, FRAME_MS
+from .features import BINS, FRAME_MS, mean_log_power
 
 LN10 = float(np.log(10))
-
-
-def mean_log_power(x: np.ndarray) -> float:
-    """ln of the mean power of a spectrogram's cells."""
-    return float(np.log(np.mean(np.exp(x.astype(np.float64)))))
 
 
 def mix_at_snr(x: np.ndarray, noise: np.ndarray, snr_db: float) -> np.ndarray:

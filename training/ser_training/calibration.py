@@ -11,7 +11,9 @@ parts' predictions only (no label of corpus k is used); the shipped model takes 
 import numpy as np
 from scipy.optimize import minimize_scalar
 
-ANGRY = 0  # index of 'angry' in the labels
+from .data import DEFAULT_LABELS
+
+ANGRY = DEFAULT_LABELS.index("angry")
 
 
 def tempered(probabilities: np.ndarray, temperature: float) -> np.ndarray:

@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 
 FOLDS = (1, 2, 3, 4, 5)
+# The four classes of the reference paper, in the order of every model's outputs.
+DEFAULT_LABELS = ("angry", "happy", "sad", "neutral")
 
 
 @dataclass(frozen=True)

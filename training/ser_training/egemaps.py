@@ -15,9 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .data import DEFAULT_LABELS
 from .portable_frontend import telephone_channel
 
-EMOTIONS = ("angry", "happy", "sad", "neutral")
 _smile = None
 
 
@@ -54,7 +54,7 @@ def main() -> None:
     parser.add_argument("--all-emotions", action="store_true", help="every file, not only the four classes")
     args = parser.parse_args()
     with open(args.manifest, newline="") as f:
-        paths = [r["path"] for r in csv.DictReader(f) if args.all_emotions or r["emotion"] in EMOTIONS]
+        paths = [r["path"] for r in csv.DictReader(f) if args.all_emotions or r["emotion"] in DEFAULT_LABELS]
     with ProcessPoolExecutor(args.workers) as pool:
         list(pool.map(_one, [(args.manifest.parent, args.out, p) for p in paths], chunksize=16))
     print(f"wrote eGeMAPS functionals of {len(paths)} files, wideband and telephone, to {args.out}")

@@ -26,7 +26,12 @@ FEATURE_PARAMS = {
 }
 
 
+def mean_log_power(x: np.ndarray) -> float:
+    """ln of the mean power of a log spectrogram's cells."""
+    return float(np.log(np.mean(np.exp(x.astype(np.float64)))))
+
+
 def level_normalised(x: np.ndarray) -> np.ndarray:
     """A log spectrogram [frames, BINS] shifted so that its mean power is 1: the numpy form of
     model.utterance_level, used where training prepares inputs (statistics, augmentation) as the network will see them."""
-    return (x - np.log(np.mean(np.exp(x.astype(np.float64))))).astype(np.float32)
+    return (x - mean_log_power(x)).astype(np.float32)

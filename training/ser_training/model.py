@@ -7,11 +7,11 @@ from dataclasses import asdict, dataclass, field
 import torch
 from torch import nn
 
+from .data import DEFAULT_LABELS
 from .encoders import make_encoder
 from .features import BINS
 from .layers import time_mask, zero_padding
 
-DEFAULT_LABELS = ("angry", "happy", "sad", "neutral")
 
 
 @dataclass

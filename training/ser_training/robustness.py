@@ -39,13 +39,13 @@ with warnings.catch_warnings():  # the G.711 codecs; audioop is deprecated from 
     import audioop
 
 from .calibration import expected_calibration_error, routing
-from .data import read_manifest, select
+from .data import DEFAULT_LABELS, read_manifest, select
 from .features import BINS, LOG_FLOOR, SAMPLE_RATE
 from .metrics import confusion, summarise
 from .paths import MANIFEST
 from .portable_frontend import log_spectrogram
 
-LABELS = ("angry", "happy", "sad", "neutral")
+LABELS = DEFAULT_LABELS
 ANGRY = LABELS.index("angry")
 
 

@@ -128,7 +128,8 @@ class CalibrationTest(unittest.TestCase):
 
 class AugmentTest(unittest.TestCase):
     def test_noise_is_mixed_at_the_snr_asked_for(self):
-        from ser_training.augment import coloured_noise, mean_log_power, mix_at_snr
+        from ser_training.augment import coloured_noise, mix_at_snr
+        from ser_training.features import mean_log_power
 
         rng = np.random.default_rng(0)
         x = rng.normal(-5, 2, (300, 200)).astype(np.float32)
