@@ -3,7 +3,7 @@ import { firstValueFrom, from, lastValueFrom, Subject, toArray } from 'rxjs';
 import t from 'tap';
 import { AudioInputError } from '../src/stream/errors.js';
 import { decodePcm, PCM_ENCODINGS, PcmDecoder, type PcmEncoding } from '../src/stream/pcmDecoder.js';
-import { concatFloat32 } from '../src/stream/resampler.js';
+import { concatFloat32 } from '../src/stream/concatFloat32.js';
 import { bytesEqual, prng } from './helpers/signals.js';
 
 
