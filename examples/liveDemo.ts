@@ -1,18 +1,21 @@
 /**
  * The main job on the embedded defaults: starts the WebSocket server with the shipped model, streams the bundled
- * call recording to it in real time (20 ms binary frames of the project's protocol, as a voice platform would), and
- * prints the events as they come back over the socket.
+ * demo call (one actor saying the same sentence neutral, happy, sad and angry; RAVDESS) to it in real time (20 ms
+ * binary frames of the project's protocol, as a voice platform would), and prints the events as they come back over
+ * the socket, each final emotion beside what the actor was asked to act.
  * Run: npm run demo [-- file.wav|file.flac] [-- --fast]
  */
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { EmotionPlugin, EmotionServer, decodeAudioFile, type PluginEvent } from '../src/index.js';
+import { clipAt, demoCallClips, demoCallPath } from './demoCalls.js';
 
 const args = process.argv.slice(2);
 const fast = args.includes('--fast');
-const path = args.find((a) => !a.startsWith('--')) ?? fileURLToPath(new URL('../../examples/audio/call-8k-mulaw.wav', import.meta.url));
+const given = args.find((a) => !a.startsWith('--'));
+const path = given ?? demoCallPath('demo-call.flac');
+const clips = given ? [] : (await demoCallClips())['demo-call.flac'];
 const audio = await decodeAudioFile(await readFile(path), path);
 const plugin = await EmotionPlugin.create({ stream: { interimMs: 1000 } });
 const server = await EmotionServer.listen({ plugin, port: 0 });
@@ -31,14 +34,20 @@ const show = (e: PluginEvent | { type: 'started' | 'stopped'; streamId: string }
     case 'emotion': {
       const top = Object.entries(e.probabilities).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
       const kind = e.final ? `FINAL, ${e.latencyMs} ms after the end` : 'interim';
-      return `${at(e.endMs)}  ${e.label.toUpperCase()} (${top}); speech ratio ${e.speechRatio.toFixed(2)} [${kind}]`;
+      const clip = e.final ? clipAt(clips, e.startMs, e.endMs) : undefined;
+      const acted = clip ? `; acted: ${clip.acted} (${clip.intensity})` : '';
+      return `${at(e.endMs)}  ${e.label.toUpperCase()} (${top}); speech ratio ${e.speechRatio.toFixed(2)} [${kind}]${acted}`;
     }
     case 'error':
       return `error ${e.code}: ${e.message}`;
   }
 };
 
-console.log(`${path}: ${(audio.samples.length / audio.sampleRate).toFixed(1)} s at ${audio.sampleRate} Hz -> ${url}, ${fast ? 'as fast as possible' : 'in real time'}\n`);
+console.log(`${path}: ${(audio.samples.length / audio.sampleRate).toFixed(1)} s at ${audio.sampleRate} Hz -> ${url}, ${fast ? 'as fast as possible' : 'in real time'}`);
+if (clips.length > 0) {
+  console.log(`RAVDESS actor ${clips[0].actor}, one sentence acted ${clips.map((c) => c.acted).join(', ')} (CC BY-NC-SA 4.0, examples/audio/ravdess/LICENSE.md)`);
+}
+console.log();
 const ws = new WebSocket(url);
 ws.on('message', (data) => console.log(show(JSON.parse(data.toString()))));
 const closed = new Promise((resolve) => ws.once('close', resolve));

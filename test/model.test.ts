@@ -128,9 +128,10 @@ t.test('the model runtime', { skip: missingPython('torch', 'onnx') }, async (t) 
     const result = await run('node', ['dist/src/cli/ser.js', 'predict', 'examples/audio', badFile, '--model', path]).catch((e) => e);
     t.equal(result.code, 1, 'exit 1: one file failed');
     const lines = result.stdout.trim().split('\n').map((l: string) => JSON.parse(l));
-    t.same(lines.map((l: { file: string }) => l.file), ['examples/audio/call-8k-mulaw.wav', 'examples/audio/caller.wav', badFile], 'the folder, sorted, then the file');
+    const calls = ['call-angry-8k-mulaw.wav', 'call-calm-8k-mulaw.wav', 'call-sad-8k-mulaw.wav', 'demo-call.flac'].map((f) => `examples/audio/ravdess/${f}`);
+    t.same(lines.map((l: { file: string }) => l.file), ['examples/audio/call-8k-mulaw.wav', 'examples/audio/caller.wav', ...calls, badFile], 'the folder and its subfolder, sorted, then the file');
     t.match(lines[1], { file: 'examples/audio/caller.wav', label: /angry|happy|sad|neutral/, frames: 691, activity: { mean: Number, speech_ratio: Number } });
-    t.match(lines[2], { file: badFile, error: { code: 'CORRUPT_WAV' } });
+    t.match(lines.at(-1), { file: badFile, error: { code: 'CORRUPT_WAV' } });
     const missing = await run('node', ['dist/src/cli/ser.js', 'predict', 'examples/audio', '--model', join(dir, 'nope.onnx')]).catch((e) => e);
     t.equal(missing.code, 2);
     t.match(missing.stderr, /MODEL_NOT_FOUND|cannot read the emotion model .*nope\.onnx/);
