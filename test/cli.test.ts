@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
+import { ENDPOINTS } from '../src/server/emotionServer.js';
 import { fileSpectrogram } from '../src/stream/fileFeatures.js';
 import { SHARED_DATA, noSharedData, readManifest } from './helpers/sharedData.js';
 import { bytesEqual } from './helpers/signals.js';
@@ -109,6 +110,32 @@ t.test('ser predict gives every bad path its error line and scores the rest, eac
     '/dev/zero': 'NOT_A_FILE',
     [SAMPLE]: /^(angry|happy|sad|neutral)$/,
   });
+});
+
+t.test('usage errors exit 2 and point at the help; ser alone is one', async (t) => {
+  const empty = mkdtempSync(join(dir, 'empty-'));
+  const cases: [string[], RegExp][] = [
+    [[], /Usage: ser <command>/],
+    [['predict', '--bogus', SAMPLE], /ser predict: Unknown option '--bogus'[\s\S]*Run 'ser predict --help' for its usage\./],
+    [['predict', empty], /ser predict: no \.wav or \.flac file in .*empty-[\s\S]*Run 'ser predict --help'/],
+    [['spectrogram'], /ser spectrogram: expected one audio file, got 0\nRun 'ser spectrogram --help' for its usage\./],
+    [['frobnicate'], /ser: unknown command 'frobnicate'\nRun 'ser --help' for the commands\./],
+  ];
+  for (const [args, message] of cases) {
+    const { code, stdout, stderr } = await ser(...args);
+    t.equal(code, 2, `ser ${args.join(' ')}: exit 2`);
+    t.match(stderr, message);
+    t.equal(stdout, '', 'nothing on stdout');
+  }
+  const header = join(empty, 'manifest.csv');
+  writeFileSync(header, 'path,corpus\n');
+  t.match(await ser('features', header, '--out', join(empty, 'out')), { code: 2, stderr: /lists no files/ });
+});
+
+t.test('ser serve --help lists every endpoint the server answers', async (t) => {
+  const { code, stdout } = await ser('serve', '--help');
+  t.equal(code, 0);
+  for (const path of Object.keys(ENDPOINTS)) t.match(stdout, new RegExp(`ws://host:port${path}\\s`), path);
 });
 
 t.test('bad command lines and bad files exit 2 with a message, not a stack trace', async (t) => {

@@ -24,7 +24,7 @@ export async function attentionCommand(args: string[]): Promise<number> {
     console.log(attentionUsage);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`expected one audio file, got ${positionals.length}\n\n${attentionUsage}`);
+  if (positionals.length !== 1) throw new UsageError(`expected one audio file, got ${positionals.length}`);
   const input = positionals[0];
   const out = values.out ?? `${basename(input, extname(input))}.attention.png`;
   const { spectrogram } = await fileSpectrogram(await readAudioFile(input, maxFileMb(values['max-file-mb'])), input);

@@ -28,26 +28,40 @@ ${Object.values(commands)
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(help);
     return 0;
   }
+  if (name === undefined) {
+    console.error(help);
+    return 2;
+  }
   const command = commands[name];
-  if (!command) throw new UsageError(`unknown command '${name}'\n\n${help}`);
-  return command.run(rest);
+  if (!command) throw new UsageError(`ser: unknown command '${name}'\nRun 'ser --help' for the commands.`);
+  try {
+    return await command.run(rest);
+  } catch (err) {
+    if (isUsageError(err)) throw new UsageError(`ser ${name}: ${err.message}\nRun 'ser ${name} --help' for its usage.`);
+    throw err;
+  }
+}
+
+/** A command line that cannot run: a wrong or missing argument, an unknown option (Node's argument parser). */
+function isUsageError(err: unknown): err is Error {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return err instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
 }
 
 /** Errors in what the user gave (arguments, files, audio): a message is enough, no stack trace. */
 function isUserError(err: unknown): err is Error {
-  if (err instanceof UsageError || err instanceof CodedError) return true;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === 'string' && (code.startsWith('ERR_PARSE_ARGS') || 'syscall' in (err as object));
+  if (isUsageError(err) || err instanceof CodedError) return true;
+  return typeof err === 'object' && err !== null && 'syscall' in err;
 }
 
 main(process.argv.slice(2)).then(
   (code) => (process.exitCode = code),
   (err: unknown) => {
-    console.error(isUserError(err) ? `ser: ${err.message}` : err);
+    console.error(err instanceof UsageError ? err.message : isUserError(err) ? `ser: ${err.message}` : err);
     process.exitCode = isUserError(err) ? 2 : 1;
   },
 );

@@ -9,9 +9,14 @@ export const serveUsage = `ser serve [--port 8080] [--host 127.0.0.1] [--token s
   Listens on 127.0.0.1 unless --host names another address (0.0.0.0 or :: for every interface; without --token
   that prints a warning).
 
-  WebSocket server: ws://host:port/stream speaks the project's protocol (JSON start {sampleRate, encoding, channels},
-  binary audio, JSON events back, JSON stop); ws://host:port/twilio takes Twilio Media Streams (events are printed as
-  JSON lines). --token requires ?token=... or an Authorization: Bearer header. Ctrl-C finishes the streams in flight.
+  Endpoints (WebSocket; with --token, each needs ?token=... or an Authorization: Bearer header):
+    ws://host:port/stream    the project's protocol: JSON start {sampleRate, encoding, channels, streamId}, binary
+                             audio frames, JSON stop; every event comes back as JSON
+    ws://host:port/twilio    Twilio Media Streams (8 kHz mu-law, base64 media messages)
+    ws://host:port/vonage    Vonage Voice API WebSocket audio (16-bit linear PCM)
+    ws://host:port/jambonz   jambonz listen/stream audio (16-bit linear PCM)
+    ws://host:port/webrtc    WebRTC signalling: send an SDP offer, get the answer; the peer's audio track is the stream
+  Every event of every stream is also printed on stdout as a JSON line. Ctrl-C finishes the streams in flight.
 ${modelOptionsUsage}`;
 
 export async function serveCommand(args: string[]): Promise<number> {

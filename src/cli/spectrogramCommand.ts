@@ -23,7 +23,7 @@ export async function spectrogramCommand(args: string[]): Promise<number> {
     console.log(spectrogramUsage);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`expected one audio file, got ${positionals.length}\n\n${spectrogramUsage}`);
+  if (positionals.length !== 1) throw new UsageError(`expected one audio file, got ${positionals.length}`);
   const input = positionals[0];
   const out = values.out ?? `${basename(input, extname(input))}.npy`;
   const { audio, spectrogram } = await fileSpectrogram(await readAudioFile(input, maxFileMb(values['max-file-mb'])), input);

@@ -29,7 +29,7 @@ export async function streamCommand(args: string[]): Promise<number> {
     console.log(streamUsage);
     return 0;
   }
-  if (positionals.length !== 1) throw new UsageError(`expected one audio file, got ${positionals.length}\n\n${streamUsage}`);
+  if (positionals.length !== 1) throw new UsageError(`expected one audio file, got ${positionals.length}`);
   const chunkMs = Number(values['chunk-ms'] ?? 20);
   const interimMs = Number(values['interim-ms'] ?? 0);
   if (!(chunkMs > 0) || !(interimMs >= 0)) throw new UsageError('--chunk-ms must be positive and --interim-ms not negative');

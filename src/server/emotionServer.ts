@@ -38,6 +38,9 @@ export interface ServerOptions {
   onRequest?: (request: IncomingMessage, response: ServerResponse) => void;
 }
 
+/** The WebSocket paths the server answers, and the protocol each speaks. */
+export const ENDPOINTS = { '/stream': 'native', '/twilio': 'twilio', '/vonage': 'l16', '/jambonz': 'l16', '/webrtc': 'webrtc' } as const;
+
 /**
  * The WebSocket ingress: the project's own protocol on /stream (JSON `start`, binary audio, JSON events back, `stop`),
  * a Twilio Media Streams endpoint on /twilio (base64 mu-law 8 kHz; events go to the server's 'event' listeners,
@@ -115,7 +118,7 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
     if (this.closing) return refuse(503, 'Service Unavailable');
     // The token is checked before anything else, so that paths cannot be probed without it.
     if (this.options.authToken !== undefined && !tokenMatches(this.options.authToken, request, url)) return refuse(401, 'Unauthorized');
-    const kind = ({ '/stream': 'native', '/twilio': 'twilio', '/vonage': 'l16', '/jambonz': 'l16', '/webrtc': 'webrtc' } as const)[url.pathname as '/stream'];
+    const kind = ENDPOINTS[url.pathname as keyof typeof ENDPOINTS];
     if (!kind) return refuse(404, 'Not Found');
     const remote = request.socket.remoteAddress ?? '';
     const pending = [...this.active].filter((c) => !c.started);
