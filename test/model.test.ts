@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import onnxProto from 'onnx-proto';
 import { PNG } from 'pngjs';
+import { fileSpectrogram } from '../src/stream/fileFeatures.js';
+import { figureSize } from '../src/cli/attentionFigure.js';
 import t from 'tap';
 import { activityFromAttention } from '../src/model/activity.js';
 import { EmotionModel } from '../src/model/emotionModel.js';
@@ -137,15 +139,32 @@ t.test('the model runtime', { skip: missingPython('torch', 'onnx') }, async (t) 
     t.match(missing.stderr, /MODEL_NOT_FOUND|cannot read the emotion model .*nope\.onnx/);
   });
 
-  t.test('ser attention draws the spectrogram, attention map and activity as a PNG', async (t) => {
-    const out = join(dir, 'caller.png');
-    await run('node', ['dist/src/cli/ser.js', 'attention', 'examples/audio/caller.wav', '--model', path, '--out', out]);
+  t.test('ser attention draws the spectrogram, attention map and activity with axes, scales and a title, as PNG or SVG', async (t) => {
+    const out = join(dir, 'demo.png');
+    const { stderr } = await run('node', ['dist/src/cli/ser.js', 'attention', 'examples/audio/ravdess/demo-call.flac', '--model', path, '--out', out]);
+    t.match(stderr, /4 utterances -> /, 'the VAD finds the four acted utterances');
     const png = PNG.sync.read(readFileSync(out));
-    t.equal(png.width, 691, 'one column per frame');
-    t.equal(png.height, 200 + 4 + 110 + 4 + 60);
+    const { spectrogram } = await fileSpectrogram(readFileSync('examples/audio/ravdess/demo-call.flac'));
+    t.same([png.width, png.height], Object.values(figureSize(spectrogram.frames)));
     const pixel = (x: number, y: number) => [...png.data.subarray((y * png.width + x) * 4, (y * png.width + x) * 4 + 3)];
-    const rows = new Set(Array.from({ length: 200 }, (_, y) => pixel(100, y).join()));
+    const dark = (x0: number, y0: number, x1: number, y1: number) => {
+      let n = 0;
+      for (let y = y0; y < y1; y++) for (let x = x0; x < x1; x++) n += pixel(x, y).every((c) => c < 128) ? 1 : 0;
+      return n;
+    };
+    t.ok(dark(70, 5, 400, 50) > 200, 'a title is written');
+    t.ok(dark(0, 60, 70, 260) > 100, 'the frequency axis has labels');
+    t.ok(dark(70, png.height - 45, png.width - 120, png.height) > 200, 'the time axis has labels');
+    const rows = new Set(Array.from({ length: 200 }, (_, y) => pixel(800, 60 + y).join()));
     t.ok(rows.size > 20, 'the spectrogram panel shows structure');
-    t.notSame(pixel(100, 199), [255, 255, 255], 'no blank panel');
+
+    const svg = join(dir, 'demo.svg');
+    await run('node', ['dist/src/cli/ser.js', 'attention', 'examples/audio/ravdess/demo-call.flac', '--model', path, '--out', svg]);
+    const text = readFileSync(svg, 'utf8');
+    t.match(text, /^<\?xml[^>]*>\s*<svg /, 'an SVG document');
+    t.ok((text.match(/<image /g) ?? []).length >= 2, 'the two heat maps as images');
+    t.ok((text.match(/<path /g) ?? []).length > 50, 'axes and text as paths, readable without the font');
+    const bad = await run('node', ['dist/src/cli/ser.js', 'attention', 'examples/audio/caller.wav', '--out', join(dir, 'x.jpg')]).catch((e) => e);
+    t.equal(bad.code, 2, 'another format is a usage error');
   });
 });

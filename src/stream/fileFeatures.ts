@@ -4,6 +4,8 @@ import { logSpectrogram, type Spectrogram } from './spectrogram.js';
 
 export interface FileFeatures {
   audio: DecodedAudio;
+  /** The audio resampled to 16 kHz mono: what the spectrogram was computed from. */
+  samples: Float32Array;
   spectrogram: Spectrogram;
 }
 
@@ -11,5 +13,5 @@ export interface FileFeatures {
 export async function fileSpectrogram(bytes: Uint8Array, name?: string): Promise<FileFeatures> {
   const audio = await decodeAudioFile(bytes, name);
   const samples = await resampleAll(audio.samples, audio.sampleRate);
-  return { audio, spectrogram: logSpectrogram(samples) };
+  return { audio, samples, spectrogram: logSpectrogram(samples) };
 }

@@ -36,7 +36,7 @@ export type SegmentEvent =
       reason: 'silence' | 'max_length' | 'stream_end';
     };
 
-const SAMPLES_PER_MS = 16;
+export const SAMPLES_PER_MS = 16;
 
 type State =
   | { kind: 'silence' }
