@@ -40,6 +40,11 @@ const show = (e: PluginEvent | { type: 'started' | 'stopped'; streamId: string }
     }
     case 'error':
       return `error ${e.code}: ${e.message}`;
+    case 'call_summary': {
+      const shares = Object.entries(e.labels).map(([label, l]) => `${label} ${(l.share * 100).toFixed(0)}%`).join(', ');
+      const peak = e.peakAngry ? `; angriest ${e.peakAngry.probability.toFixed(2)} at ${at(e.peakAngry.startMs).trim()}` : '';
+      return `         call: ${(e.speechMs / 1000).toFixed(1)} s of speech in ${(e.durationMs / 1000).toFixed(1)} s, ${e.utterances} utterances (${shares})${peak}; ended ${e.lastLabels.join(', ')}`;
+    }
   }
 };
 

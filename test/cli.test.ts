@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { ENDPOINTS } from '../src/server/emotionServer.js';
+import { ENDPOINTS } from '../src/server/protocols/index.js';
 import { fileSpectrogram } from '../src/stream/fileFeatures.js';
 import { SHARED_DATA, noSharedData, readManifest } from './helpers/sharedData.js';
 import { bytesEqual } from './helpers/signals.js';

@@ -9,6 +9,7 @@ import type { VadStream } from '../vad/sileroVad.js';
 import { VAD_WINDOW } from '../vad/sileroVad.js';
 import { UtteranceSegmenter, type SegmentEvent, type SegmenterOptions } from '../vad/utteranceSegmenter.js';
 import { EVENT_VERSION, type PluginEvent, type PluginEventType, type StreamErrorCode } from './events.js';
+import { CallSummary } from './callSummary.js';
 import { FrameStore } from './frameStore.js';
 import type { InferenceQueue } from './inferenceQueue.js';
 
@@ -63,6 +64,7 @@ export class EmotionStream {
   private backlog = 0; // input samples queued in the chain
   private readonly inferences = new Set<Promise<void>>();
   private closing?: Promise<void>;
+  private readonly summary = new CallSummary();
 
   constructor(
     readonly id: string,
@@ -124,7 +126,8 @@ export class EmotionStream {
     this.error('SOURCE_FAILED', `the audio source failed: ${(err as Error)?.message ?? String(err)}`, false);
   }
 
-  /** Ends the stream: the utterance in progress is finished and scored, then the events complete. */
+  /** Ends the stream: the utterance in progress is finished and scored, a `call_summary` event rolls the stream up,
+   *  then the events complete. */
   close(): Promise<void> {
     this.closing ??= this.chain.then(async () => {
       try {
@@ -139,6 +142,7 @@ export class EmotionStream {
       }
       this.handle(this.segmenter.flush(this.position));
       while (this.inferences.size > 0) await Promise.all([...this.inferences]);
+      this.emit({ type: 'call_summary', ...this.summary.summary((this.position + this.vadBuffer.length) / MS) });
       this.subject.complete();
     });
     return this.closing;
@@ -270,7 +274,9 @@ export class EmotionStream {
   }
 
   private emit(event: DistributiveOmit<PluginEvent, 'version' | 'streamId'>): void {
-    this.subject.next({ version: EVENT_VERSION, streamId: this.id, ...event } as PluginEvent);
+    const full = { version: EVENT_VERSION, streamId: this.id, ...event } as PluginEvent;
+    this.summary.observe(full);
+    this.subject.next(full);
   }
 }
 

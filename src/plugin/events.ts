@@ -67,5 +67,31 @@ export interface ErrorEvent extends EventBase {
   fatal: boolean;
 }
 
-export type PluginEvent = SpeechStartEvent | SpeechEndEvent | EmotionEvent | ErrorEvent;
+/** Per final label: how many utterances got it, their speech time, and that time's share of all scored speech. */
+export interface LabelShare {
+  utterances: number;
+  speechMs: number;
+  share: number;
+}
+
+/** The stream's last event, once its last utterance is scored: the call as a whole. */
+export interface CallSummaryEvent extends EventBase {
+  type: 'call_summary';
+  /** Audio received, in ms of the stream's clock. */
+  durationMs: number;
+  /** Speech in the utterances that got a final emotion. */
+  speechMs: number;
+  utterances: number;
+  /** Utterances that got an error event instead of a final emotion. */
+  failedUtterances: number;
+  labels: Record<string, LabelShare>;
+  /** Each class's probability averaged over the scored utterances, weighted by their duration. */
+  meanProbabilities: Record<string, number>;
+  /** The utterance with the highest angry probability, if any was scored. */
+  peakAngry: { probability: number; utteranceId: string; startMs: number; endMs: number } | null;
+  /** Final labels of the last three scored utterances, oldest first: how the call ended. */
+  lastLabels: string[];
+}
+
+export type PluginEvent = SpeechStartEvent | SpeechEndEvent | EmotionEvent | ErrorEvent | CallSummaryEvent;
 export type PluginEventType = PluginEvent['type'];
