@@ -1,10 +1,12 @@
 import { parseArgs } from 'node:util';
+import { pino } from 'pino';
 import { EmotionPlugin } from '../plugin/emotionPlugin.js';
 import { EmotionServer } from '../server/emotionServer.js';
 import { modelOptionSpec, modelOptionsUsage, openModel } from './modelOptions.js';
 import { UsageError } from './usageError.js';
 
-export const serveUsage = `ser serve [--port 8080] [--host 127.0.0.1] [--token secret] [--model file.onnx]
+export const serveUsage = `ser serve [--port 8080] [--host 127.0.0.1] [--token secret] [--log-level info] [--open-metrics]
+          [--model file.onnx]
 
   Listens on 127.0.0.1 unless --host names another address (0.0.0.0 or :: for every interface; without --token
   that prints a warning).
@@ -16,13 +18,28 @@ export const serveUsage = `ser serve [--port 8080] [--host 127.0.0.1] [--token s
     ws://host:port/vonage    Vonage Voice API WebSocket audio (16-bit linear PCM)
     ws://host:port/jambonz   jambonz listen/stream audio (16-bit linear PCM)
     ws://host:port/webrtc    WebRTC signalling: send an SDP offer, get the answer; the peer's audio track is the stream
-  Every event of every stream is also printed on stdout as a JSON line. Ctrl-C finishes the streams in flight.
+  Plain HTTP, for operations:
+    GET /healthz             200 while the process answers
+    GET /readyz              200 when the model and VAD are loaded and the inference queue has room, else 503
+    GET /metrics             Prometheus metrics; from this machine or with the token, or from anywhere with
+                             --open-metrics
+  Every event of every stream is also printed on stdout as a JSON line; logs (JSON lines, a line per stream start
+  and end and per error) go to stderr at --log-level (fatal, error, warn, info, debug or silent). Ctrl-C finishes the
+  streams in flight.
 ${modelOptionsUsage}`;
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { ...modelOptionSpec, port: { type: 'string' }, host: { type: 'string' }, token: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      ...modelOptionSpec,
+      port: { type: 'string' },
+      host: { type: 'string' },
+      token: { type: 'string' },
+      'log-level': { type: 'string' },
+      'open-metrics': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
   });
   if (values.help) {
     console.log(serveUsage);
@@ -30,13 +47,16 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const port = Number(values.port ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0 to 65535, not '${values.port}'`);
+  const level = values['log-level'] ?? 'info';
+  if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}, not '${level}'`);
+  const logger = pino({ level }, pino.destination(2));
   const model = await openModel(values);
   const plugin = await EmotionPlugin.create({ model });
   const host = values.host ?? '127.0.0.1';
   if (!isLoopback(host) && values.token === undefined) {
     console.error(`warning: listening on ${host} without --token: anyone who can reach this address can stream audio to it`);
   }
-  const server = await EmotionServer.listen({ plugin, port, host, authToken: values.token });
+  const server = await EmotionServer.listen({ plugin, port, host, authToken: values.token, logger, metricsAccess: values['open-metrics'] ? 'open' : 'loopback-or-token' });
   server.on('event', (e) => console.log(JSON.stringify(e)));
   const base = `ws://${urlHost(server.address.address)}:${server.address.port}`;
   console.error(`listening on ${base}/stream (also /twilio, /vonage, /jambonz, /webrtc)`);
@@ -47,6 +67,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   await model.close();
   return 0;
 }
+
+const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'];
 
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\./.test(host);

@@ -79,6 +79,21 @@ export class EmotionPlugin {
     await stream.close();
   }
 
+  /** Utterances waiting for or in inference, and the most that may wait (QUEUE_FULL beyond it). */
+  get inferenceQueue(): { pending: number; limit: number } {
+    return { pending: this.queue.pending, limit: this.queue.maxPending };
+  }
+
+  /** Calls `listener` with the seconds each inference took; returns the unsubscribe function. */
+  onInference(listener: (seconds: number) => void): () => void {
+    return this.queue.onInference(listener);
+  }
+
+  /** Loaded and not closed: streams can be opened. */
+  get ready(): boolean {
+    return !this.closed;
+  }
+
   get openStreams(): number {
     return this.streams.size;
   }

@@ -34,7 +34,8 @@ export class InferenceQueue {
   private count = 0;
   private running = 0;
   private readonly concurrency: number;
-  private readonly maxPending: number;
+  readonly maxPending: number;
+  private readonly timingListeners = new Set<(seconds: number) => void>();
 
   constructor(
     private readonly model: EmotionModel,
@@ -67,6 +68,13 @@ export class InferenceQueue {
     return this.count + this.running;
   }
 
+  /** Calls `listener` with the seconds each inference took (from the model's call to its result); returns the
+   *  unsubscribe function. */
+  onInference(listener: (seconds: number) => void): () => void {
+    this.timingListeners.add(listener);
+    return () => this.timingListeners.delete(listener);
+  }
+
   private next(): Request | undefined {
     for (const [source, queue] of this.waiting) {
       this.waiting.delete(source);
@@ -82,10 +90,12 @@ export class InferenceQueue {
       const request = this.next()!;
       this.count--;
       this.running++;
+      const started = performance.now();
       this.model
         .predict(request.spectrogram)
         .then(request.resolve, request.reject)
         .finally(() => {
+          for (const listener of this.timingListeners) listener((performance.now() - started) / 1000);
           this.running--;
           this.pump();
         });

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import type { EmotionStream, StreamFormat } from '../plugin/emotionStream.js';
 import { EVENT_VERSION, type PluginEvent } from '../plugin/events.js';
@@ -7,7 +8,7 @@ import type { ConnectionControl, ProtocolAdapter, ProtocolFactory } from './prot
 
 /** What a connection needs of its server. */
 export interface ConnectionHost {
-  readonly options: { startTimeoutMs: number; idleTimeoutMs: number; maxStreams: number; maxBufferedBytes: number };
+  readonly options: { startTimeoutMs: number; idleTimeoutMs: number; maxStreams: number; maxBufferedBytes: number; logger: Logger };
   openStream(format: StreamFormat, id?: string): Promise<EmotionStream | undefined>;
   emit(name: 'event', event: PluginEvent): boolean;
 }
@@ -30,6 +31,8 @@ export class Connection implements ConnectionControl {
   constructor(
     private readonly server: ConnectionHost,
     private readonly ws: WebSocket,
+    /** The protocol's name (its path without the slash), for metrics and logs. */
+    readonly protocolName: string,
     protocol: ProtocolFactory,
     readonly remote: string,
   ) {
@@ -110,6 +113,10 @@ export class Connection implements ConnectionControl {
     if (this.finishing) return void (await stream.close()); // the connection ended while the stream opened
     this.stream = stream;
     this.arm(this.server.options.idleTimeoutMs, 'idle');
+    const log = this.server.options.logger.child({ streamId: stream.id, protocol: this.protocolName });
+    log.info({ remote: this.remote, sampleRate: stream.format.sampleRate, encoding: stream.format.encoding }, 'stream started');
+    stream.on('error', (e) => log.warn({ code: e.code, utteranceId: e.utteranceId, fatal: e.fatal }, e.message));
+    stream.on('call_summary', (e) => log.info({ durationMs: e.durationMs, speechMs: e.speechMs, utterances: e.utterances, failedUtterances: e.failedUtterances }, 'stream ended'));
     if (this.protocol.repliesOnSocket) {
       this.send({ type: 'started', streamId: stream.id });
       stream.on('*', (event) => this.send(event));
@@ -136,6 +143,7 @@ export class Connection implements ConnectionControl {
     const event: PluginEvent = { version: EVENT_VERSION, streamId: this.stream?.id ?? '', type: 'error', code: e.code, message: e.message, fatal: e.closeCode !== undefined };
     if (this.protocol.repliesOnSocket) this.send(event);
     this.server.emit('event', event);
+    this.server.options.logger.warn({ streamId: event.streamId || undefined, protocol: this.protocolName, remote: this.remote, code: e.code }, e.message);
     if (e.closeCode !== undefined) void this.finish(e.closeCode, e.code);
   }
 

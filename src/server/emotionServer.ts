@@ -3,6 +3,7 @@ import { EventEmitter } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { pino, type Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import type { EmotionPlugin } from '../plugin/emotionPlugin.js';
 import type { EmotionStream, StreamFormat, StreamOptions } from '../plugin/emotionStream.js';
@@ -11,6 +12,7 @@ import { CLOSE } from './closeCodes.js';
 import { Connection } from './connection.js';
 import { ProtocolError } from './messages.js';
 import { ENDPOINTS } from './protocols/index.js';
+import { ServerMetrics } from './serverMetrics.js';
 
 export interface ServerOptions {
   plugin: EmotionPlugin;
@@ -35,8 +37,15 @@ export interface ServerOptions {
   /** Events waiting in a socket's send buffer beyond this are a client that does not read: it is closed (1 MiB). */
   maxBufferedBytes?: number;
   stream?: StreamOptions;
-  /** Answers plain HTTP requests (a page that uses the server, say); by default they get 426 Upgrade Required. */
+  /** Answers plain HTTP requests other than the probes and /metrics (a page that uses the server, say); by default
+   *  they get 426 Upgrade Required. */
   onRequest?: (request: IncomingMessage, response: ServerResponse) => void;
+  /** Who may read GET /metrics: 'loopback-or-token' (default: requests from this machine, or with the token when one
+   *  is set) or 'open'. */
+  metricsAccess?: 'loopback-or-token' | 'open';
+  /** Structured logs (pino): a line per stream start and end and per error, with stream id and protocol. Default:
+   *  none. */
+  logger?: Logger;
 }
 
 /**
@@ -51,7 +60,8 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
   private readonly wss: WebSocketServer;
   private readonly active = new Set<Connection>();
   private closing?: Promise<void>;
-  readonly options: Required<Omit<ServerOptions, 'authToken' | 'stream' | 'onRequest'>> & Pick<ServerOptions, 'authToken' | 'stream'>;
+  readonly options: Required<Omit<ServerOptions, 'authToken' | 'stream' | 'onRequest'>> & Pick<ServerOptions, 'authToken' | 'stream' | 'onRequest'>;
+  readonly metrics: ServerMetrics;
 
   private constructor(
     private readonly http: Server,
@@ -68,15 +78,19 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
       maxPendingPerAddress: 128,
       idleTimeoutMs: 30000,
       maxBufferedBytes: 1 << 20,
+      metricsAccess: 'loopback-or-token',
+      logger: pino({ level: 'silent' }),
       ...options,
     };
     this.wss = new WebSocketServer({ noServer: true, maxPayload: this.options.maxPayload });
+    this.metrics = new ServerMetrics({ plugin: this.options.plugin, connectionsByProtocol: () => this.connectionsByProtocol() });
+    this.on('event', (event) => this.metrics.observe(event));
+    http.on('request', (request, response) => void this.request(request, response));
     http.on('upgrade', (request, socket, head) => this.upgrade(request, socket, head));
   }
 
   static async listen(options: ServerOptions): Promise<EmotionServer> {
-    const plain = options.onRequest ?? ((_, res) => res.writeHead(426).end('WebSocket only: /stream, /twilio or /webrtc\n'));
-    const server = new EmotionServer(createHttpServer(plain), options);
+    const server = new EmotionServer(createHttpServer(), options);
     await new Promise<void>((resolve, reject) => {
       server.http.once('error', reject);
       server.http.listen(server.options.port, server.options.host, resolve);
@@ -92,6 +106,44 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
     return [...this.active].filter((c) => c.streamOpen).length;
   }
 
+  private connectionsByProtocol(): Map<string, { connections: number; streams: number }> {
+    const counts = new Map(Object.keys(ENDPOINTS).map((path) => [path.slice(1), { connections: 0, streams: 0 }]));
+    for (const c of this.active) {
+      const count = counts.get(c.protocolName)!;
+      count.connections++;
+      if (c.streamOpen) count.streams++;
+    }
+    return counts;
+  }
+
+  /**
+   * Plain HTTP: GET /healthz (the process answers), GET /readyz (the model and VAD are loaded, the server is not
+   * shutting down and the inference queue has room; 503 otherwise), GET /metrics (Prometheus text format, see
+   * metricsAccess); anything else goes to onRequest, or gets 426.
+   */
+  private async request(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://localhost');
+    const text = (status: number, body: string, type = 'text/plain; charset=utf-8') => void response.writeHead(status, { 'content-type': type }).end(body);
+    if (request.method === 'GET' && url.pathname === '/healthz') return text(200, 'ok\n');
+    if (request.method === 'GET' && url.pathname === '/readyz') {
+      const queue = this.options.plugin.inferenceQueue;
+      const problem = this.closing ? 'shutting down' : !this.options.plugin.ready ? 'the plugin is closed' : queue.pending >= queue.limit ? 'the inference queue is full' : '';
+      return text(problem ? 503 : 200, problem ? `not ready: ${problem}\n` : 'ready\n');
+    }
+    if (request.method === 'GET' && url.pathname === '/metrics') {
+      if (!this.metricsAllowed(request, url)) return text(403, 'metrics: loopback or token only\n');
+      return text(200, await this.metrics.registry.metrics(), this.metrics.registry.contentType);
+    }
+    if (this.options.onRequest) return this.options.onRequest(request, response);
+    text(426, `WebSocket only: ${Object.keys(ENDPOINTS).join(', ')}\n`);
+  }
+
+  private metricsAllowed(request: IncomingMessage, url: URL): boolean {
+    if (this.options.metricsAccess === 'open') return true;
+    if (this.options.authToken !== undefined) return tokenMatches(this.options.authToken, request, url);
+    return isLoopback(request.socket.remoteAddress ?? '');
+  }
+
   /** Stops accepting, finishes every stream (utterances in flight are scored and sent), then closes the sockets. */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -99,6 +151,7 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
       await Promise.all([...this.active].map((c) => c.finish(CLOSE.GOING_AWAY, 'server shutting down')));
       this.http.closeAllConnections();
       await stopped;
+      this.metrics.close();
     })();
     return this.closing;
   }
@@ -123,7 +176,7 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
     if (pending.length >= this.options.maxPending) return refuse(503, 'Service Unavailable');
     if (pending.filter((c) => c.remote === remote).length >= this.options.maxPendingPerAddress) return refuse(429, 'Too Many Requests');
     this.wss.handleUpgrade(request, socket, head, (ws) => {
-      const connection = new Connection(this, ws, protocol, remote);
+      const connection = new Connection(this, ws, url.pathname.slice(1), protocol, remote);
       this.active.add(connection);
       ws.on('close', () => this.active.delete(connection));
     });
@@ -161,6 +214,10 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
 }
 
 const REFUSED_LINGER_MS = 1000;
+
+function isLoopback(address: string): boolean {
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
 
 /** `?token=` or `Authorization: Bearer <token>` (the scheme is required), compared in constant time (as digests, so
  *  that the lengths need not match either). */
