@@ -92,4 +92,6 @@ EXPERIMENTS.update({
     "five-svm-egemaps": ("0. the field's standard anchor: openSMILE eGeMAPS v02 (88 functionals), RBF SVM, telephone copies, on the five corpora", {"svm": ["--telephone-copies", "--descriptor", "egemaps"]}),
     "five-alexnet-bn": ("7. the shipped AlexNet + BN recipe on all five corpora, 2,000 updates of 16 crops of at most 3 s", BUDGET),
     "five-alexnet-bn-robust": ("7. as five-alexnet-bn with level normalisation, balanced sampling over corpora and classes, and noise (chance 0.5) and reverberation (0.3) augmentation", {**BUDGET, **ROBUST}),
+    "five-alexnet-bn-robust-noaug": ("7. ablation: five-alexnet-bn-robust without the noise and reverberation augmentation", {**BUDGET, **ROBUST, "noise_prob": 0.0, "reverb_prob": 0.0}),
+    "five-alexnet-bn-robust-nolevel": ("7. ablation: five-alexnet-bn-robust without level normalisation", {**BUDGET, **ROBUST, "level_norm": False}),
 })
