@@ -29,6 +29,8 @@ export interface StreamOptions {
   nonFinite?: NonFinitePolicy;
   /** Audio waiting to be processed, in ms, beyond which new chunks are refused with INPUT_BACKLOG (default 10 s). */
   maxBacklogMs?: number;
+  /** The side of the call this stream carries ('caller', 'agent'): set on every event. Fixed when the stream opens. */
+  role?: string;
 }
 
 export type AudioInput = Int16Array | Float32Array | Uint8Array;
@@ -55,7 +57,8 @@ export class EmotionStream {
   private readonly segmenter: UtteranceSegmenter;
   private readonly decoder: PcmDecoder;
   private readonly channels: number;
-  private options: Required<Omit<StreamOptions, 'vad'>>;
+  private options: Required<Omit<StreamOptions, 'vad' | 'role'>>;
+  readonly role?: string;
   private vadBuffer = new Float32Array(0);
   private position = 0; // 16 kHz samples through the VAD
   private utterances = 0;
@@ -76,6 +79,7 @@ export class EmotionStream {
     this.channels = checkChannels(format.channels);
     this.decoder = new PcmDecoder({ encoding: format.encoding, channels: this.channels });
     this.segmenter = new UtteranceSegmenter(options.vad);
+    this.role = options.role;
     this.options = { interimMs: 0, nonFinite: 'error', maxBacklogMs: 10000 };
     this.update(options);
   }
@@ -83,7 +87,7 @@ export class EmotionStream {
   /** Changes options live; VAD changes apply from the next window. */
   update(options: StreamOptions): void {
     if (options.vad) this.segmenter.update(options.vad);
-    const { vad: _vad, ...rest } = options;
+    const { vad: _vad, role: _role, ...rest } = options;
     const next = { ...this.options, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
     if (!Number.isFinite(next.interimMs) || next.interimMs < 0) throw new RangeError(`interimMs must be >= 0, not ${next.interimMs}`);
     if (next.nonFinite !== 'error' && next.nonFinite !== 'zero') throw new RangeError(`nonFinite must be 'error' or 'zero'`);
@@ -274,7 +278,7 @@ export class EmotionStream {
   }
 
   private emit(event: DistributiveOmit<PluginEvent, 'version' | 'streamId'>): void {
-    const full = { version: EVENT_VERSION, streamId: this.id, ...event } as PluginEvent;
+    const full = { version: EVENT_VERSION, streamId: this.id, ...(this.role ? { role: this.role } : {}), ...event } as PluginEvent;
     this.summary.observe(full);
     this.subject.next(full);
   }

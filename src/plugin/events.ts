@@ -7,6 +7,8 @@ export const EVENT_VERSION = 1;
 interface EventBase {
   version: typeof EVENT_VERSION;
   streamId: string;
+  /** The side of the call the stream carries ('caller', 'agent'), where a connection carries more than one. */
+  role?: string;
 }
 
 export interface SpeechStartEvent extends EventBase {

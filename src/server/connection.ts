@@ -9,16 +9,18 @@ import type { ConnectionControl, ProtocolAdapter, ProtocolFactory } from './prot
 /** What a connection needs of its server. */
 export interface ConnectionHost {
   readonly options: { startTimeoutMs: number; idleTimeoutMs: number; maxStreams: number; maxBufferedBytes: number; logger: Logger };
-  openStream(format: StreamFormat, id?: string): Promise<EmotionStream | undefined>;
+  openStream(format: StreamFormat, id?: string, role?: string): Promise<EmotionStream | undefined>;
   emit(name: 'event', event: PluginEvent): boolean;
 }
 
 const PAUSE_AT = 64;
 const RESUME_AT = 16;
 
-/** One WebSocket and the stream it carries, whatever its protocol (the adapter turns messages into stream operations). */
+/** One WebSocket and the streams it carries (one, or one per side of the call), whatever its protocol: the adapter
+ *  turns messages into stream operations. */
 export class Connection implements ConnectionControl {
-  stream?: EmotionStream;
+  /** By role ('' for a connection of one stream). */
+  private readonly streams = new Map<string, EmotionStream>();
   private starting = false;
   private timer?: NodeJS.Timeout;
   private finishing?: Promise<void>;
@@ -70,24 +72,28 @@ export class Connection implements ConnectionControl {
     });
   }
 
-  /** The stream has opened and is not yet finished (its last events sent); the socket may still be closing. */
-  get streamOpen(): boolean {
-    return this.stream !== undefined && !this.finished;
+  /** Streams opened and not yet finished (their last events sent); the socket may still be closing. */
+  get openStreams(): number {
+    return this.finished ? 0 : this.streams.size;
   }
 
   /** A stream is open (or the connection is ending): it no longer counts as pending. */
   get started(): boolean {
-    return this.stream !== undefined || this.finishing !== undefined;
+    return this.streams.size > 0 || this.finishing !== undefined;
   }
 
   get opened(): boolean {
-    return this.stream !== undefined || this.starting;
+    return this.streams.size > 0 || this.starting;
+  }
+
+  private get firstStreamId(): string {
+    return this.streams.values().next().value?.id ?? '';
   }
 
   private async message(data: RawData, isBinary: boolean): Promise<void> {
     if (this.finishing) return;
     // Until the stream starts, only the start deadline runs: other messages do not extend it.
-    if (this.stream) this.arm(this.server.options.idleTimeoutMs, 'idle');
+    if (this.streams.size > 0) this.arm(this.server.options.idleTimeoutMs, 'idle');
     try {
       await this.protocol.message(data, isBinary);
     } catch (err) {
@@ -95,31 +101,47 @@ export class Connection implements ConnectionControl {
     }
   }
 
-  async push(audio: Parameters<EmotionStream['push']>[0], early: string): Promise<void> {
-    if (!this.stream) throw new ProtocolError('AUDIO_BEFORE_START', early, CLOSE.PROTOCOL_ERROR);
-    await this.stream.push(audio);
+  async push(audio: Parameters<EmotionStream['push']>[0], early: string, role = ''): Promise<void> {
+    const stream = this.streams.get(role);
+    if (!stream) {
+      if (this.streams.size === 0) throw new ProtocolError('AUDIO_BEFORE_START', early, CLOSE.PROTOCOL_ERROR);
+      throw new ProtocolError('UNKNOWN_ROLE', `audio for ${JSON.stringify(role)}, which this call did not start`);
+    }
+    await stream.push(audio);
   }
 
   stop(reason = 'stopped'): Promise<void> {
     return this.finish(CLOSE.NORMAL, reason);
   }
 
-  async start(format: StreamFormat, id?: string): Promise<void> {
-    if (this.stream || this.starting) throw new ProtocolError('ALREADY_STARTED', 'the stream has already started', CLOSE.PROTOCOL_ERROR);
+  /** Opens the connection's stream, or with `roles` one mono stream per role (ids `<id>:<role>`), all at once. */
+  async start(format: StreamFormat, id?: string, roles: readonly string[] = ['']): Promise<void> {
+    if (this.streams.size > 0 || this.starting) throw new ProtocolError('ALREADY_STARTED', 'the stream has already started', CLOSE.PROTOCOL_ERROR);
     this.starting = true;
     clearTimeout(this.timer); // the start has arrived: opening the stream may take a while on a busy server
-    const stream = await this.server.openStream(format, id);
-    if (!stream) throw new ProtocolError('TOO_MANY_STREAMS', `the server is at its limit of ${this.server.options.maxStreams} streams`, CLOSE.TRY_AGAIN_LATER);
-    if (this.finishing) return void (await stream.close()); // the connection ended while the stream opened
-    this.stream = stream;
+    const opened: EmotionStream[] = [];
+    try {
+      for (const role of roles) {
+        const stream = await this.server.openStream(format, role && id ? `${id}:${role}` : id, role || undefined);
+        if (!stream) throw new ProtocolError('TOO_MANY_STREAMS', `the server is at its limit of ${this.server.options.maxStreams} streams`, CLOSE.TRY_AGAIN_LATER);
+        opened.push(stream);
+      }
+    } catch (err) {
+      await Promise.all(opened.map((s) => s.close())); // a call opens all its sides or none
+      throw err;
+    }
+    if (this.finishing) return void (await Promise.all(opened.map((s) => s.close()))); // the connection ended while they opened
     this.arm(this.server.options.idleTimeoutMs, 'idle');
-    const log = this.server.options.logger.child({ streamId: stream.id, protocol: this.protocolName });
-    log.info({ remote: this.remote, sampleRate: stream.format.sampleRate, encoding: stream.format.encoding }, 'stream started');
-    stream.on('error', (e) => log.warn({ code: e.code, utteranceId: e.utteranceId, fatal: e.fatal }, e.message));
-    stream.on('call_summary', (e) => log.info({ durationMs: e.durationMs, speechMs: e.speechMs, utterances: e.utterances, failedUtterances: e.failedUtterances }, 'stream ended'));
-    if (this.protocol.repliesOnSocket) {
-      this.send({ type: 'started', streamId: stream.id });
-      stream.on('*', (event) => this.send(event));
+    for (const [i, stream] of opened.entries()) {
+      this.streams.set(roles[i], stream);
+      const log = this.server.options.logger.child({ streamId: stream.id, protocol: this.protocolName, ...(stream.role ? { role: stream.role } : {}) });
+      log.info({ remote: this.remote, sampleRate: stream.format.sampleRate, encoding: stream.format.encoding }, 'stream started');
+      stream.on('error', (e) => log.warn({ code: e.code, utteranceId: e.utteranceId, fatal: e.fatal }, e.message));
+      stream.on('call_summary', (e) => log.info({ durationMs: e.durationMs, speechMs: e.speechMs, utterances: e.utterances, failedUtterances: e.failedUtterances }, 'stream ended'));
+      if (this.protocol.repliesOnSocket) {
+        this.send({ type: 'started', streamId: stream.id, ...(stream.role ? { role: stream.role } : {}) });
+        stream.on('*', (event) => this.send(event));
+      }
     }
   }
 
@@ -140,7 +162,7 @@ export class Connection implements ConnectionControl {
    *  a close with a meaningful code where the stream cannot go on. */
   private reject(err: unknown): void {
     const e = err instanceof ProtocolError ? err : new ProtocolError('INTERNAL', String((err as Error)?.message ?? err), CLOSE.POLICY_VIOLATION);
-    const event: PluginEvent = { version: EVENT_VERSION, streamId: this.stream?.id ?? '', type: 'error', code: e.code, message: e.message, fatal: e.closeCode !== undefined };
+    const event: PluginEvent = { version: EVENT_VERSION, streamId: this.firstStreamId, type: 'error', code: e.code, message: e.message, fatal: e.closeCode !== undefined };
     if (this.protocol.repliesOnSocket) this.send(event);
     this.server.emit('event', event);
     this.server.options.logger.warn({ streamId: event.streamId || undefined, protocol: this.protocolName, remote: this.remote, code: e.code }, e.message);
@@ -156,8 +178,8 @@ export class Connection implements ConnectionControl {
   finish(code: number = CLOSE.NORMAL, reason = ''): Promise<void> {
     this.finishing ??= (async () => {
       clearTimeout(this.timer);
-      await this.stream?.close();
-      if (this.protocol.repliesOnSocket && this.stream) this.send({ type: 'stopped', streamId: this.stream.id });
+      await Promise.all([...this.streams.values()].map((s) => s.close()));
+      if (this.protocol.repliesOnSocket) for (const s of this.streams.values()) this.send({ type: 'stopped', streamId: s.id, ...(s.role ? { role: s.role } : {}) });
       this.protocol.close?.();
       if (this.ws.readyState === this.ws.OPEN) this.ws.close(code, reason.slice(0, 120));
       this.finished = true;

@@ -103,7 +103,7 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
   }
 
   get streams(): number {
-    return [...this.active].filter((c) => c.streamOpen).length;
+    return [...this.active].reduce((n, c) => n + c.openStreams, 0);
   }
 
   private connectionsByProtocol(): Map<string, { connections: number; streams: number }> {
@@ -111,7 +111,7 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
     for (const c of this.active) {
       const count = counts.get(c.protocolName)!;
       count.connections++;
-      if (c.streamOpen) count.streams++;
+      count.streams += c.openStreams;
     }
     return counts;
   }
@@ -187,7 +187,7 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
   private readonly liveIds = new Set<string>();
 
   /** For connections: opens a stream if the server-wide limit allows. */
-  async openStream(format: StreamFormat, id?: string): Promise<EmotionStream | undefined> {
+  async openStream(format: StreamFormat, id?: string, role?: string): Promise<EmotionStream | undefined> {
     if (this.streams >= this.options.maxStreams) return undefined;
     if (id !== undefined && this.liveIds.has(id)) {
       throw new ProtocolError('DUPLICATE_STREAM_ID', `stream id ${JSON.stringify(id)} belongs to a stream that is still open`, CLOSE.POLICY_VIOLATION);
@@ -195,7 +195,7 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
     if (id !== undefined) this.liveIds.add(id);
     let stream: EmotionStream;
     try {
-      stream = await this.options.plugin.openStream(format, { ...this.options.stream, ...(id ? { id } : {}) });
+      stream = await this.options.plugin.openStream(format, { ...this.options.stream, ...(id ? { id } : {}), ...(role ? { role } : {}) });
     } catch (err) {
       if (id !== undefined) this.liveIds.delete(id);
       throw err;

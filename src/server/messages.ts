@@ -15,7 +15,7 @@ export class ProtocolError extends CodedError<string> {
   }
 }
 
-export type ClientMessage = { type: 'start'; format: Required<StreamFormat>; streamId?: string } | { type: 'stop' };
+export type ClientMessage = { type: 'start'; format: Required<StreamFormat>; streamId?: string; roles?: string[] } | { type: 'stop' };
 
 function parseJson(text: string): Record<string, unknown> {
   let value: unknown;
@@ -29,7 +29,8 @@ function parseJson(text: string): Record<string, unknown> {
 }
 
 /** The project's protocol: {"type":"start","sampleRate":16000,"encoding":"pcm_s16le","channels":1,"streamId":"..."}, then
- *  binary audio frames, then {"type":"stop"}. */
+ *  binary audio frames, then {"type":"stop"}. With "roles" (one name per channel, e.g. ["caller","agent"]), each
+ *  channel of the interleaved audio is a stream of its own. */
 export function parseClientMessage(text: string): ClientMessage {
   const m = parseJson(text);
   if (m.type === 'stop') return { type: 'stop' };
@@ -48,23 +49,34 @@ export function parseClientMessage(text: string): ClientMessage {
     if (m.streamId !== undefined && (typeof m.streamId !== 'string' || m.streamId.length === 0 || m.streamId.length > 128)) {
       throw new ProtocolError('BAD_START', 'streamId must be a string of 1 to 128 characters', CLOSE.POLICY_VIOLATION);
     }
-    return { type: 'start', format, streamId: m.streamId as string | undefined };
+    const roles = m.roles === undefined ? undefined : parseRoles(m.roles, format.channels);
+    return { type: 'start', format, streamId: m.streamId as string | undefined, ...(roles ? { roles } : {}) };
   } catch (err) {
     if (err instanceof ProtocolError) throw err;
     throw new ProtocolError('BAD_START', (err as Error).message, CLOSE.POLICY_VIOLATION);
   }
 }
 
+/** Names for the channels of a multi-channel start: one per channel, distinct, 1 to 32 word characters each. */
+function parseRoles(value: unknown, channels: number): string[] {
+  const ok = Array.isArray(value) && value.length === channels && value.every((r) => typeof r === 'string' && /^[A-Za-z0-9_-]{1,32}$/.test(r));
+  if (!ok || new Set(value).size !== value.length) {
+    throw new ProtocolError('BAD_START', `roles must name each of the ${channels} channels once (1 to 32 letters, digits, - or _), not ${JSON.stringify(value).slice(0, 60)}`, CLOSE.POLICY_VIOLATION);
+  }
+  return value as string[];
+}
+
 export type TwilioMessage =
-  | { event: 'start'; streamSid: string }
-  | { event: 'media'; audio: Uint8Array }
+  | { event: 'start'; streamSid: string; bothTracks: boolean }
+  | { event: 'media'; audio: Uint8Array; track: 'inbound' | 'outbound' }
   | { event: 'stop' }
   | { event: 'ignored' };
 
 /**
  * Twilio Media Streams (https://www.twilio.com/docs/voice/media-streams/websocket-messages): `connected`, `start`
- * (streamSid, mediaFormat audio/x-mulaw 8000 Hz mono), `media` (base64 payload; only the caller's `inbound` track is
- * scored), `stop`; `mark` and `dtmf` are ignored.
+ * (streamSid, tracks, mediaFormat audio/x-mulaw 8000 Hz mono), `media` (base64 payload, its track `inbound`: the
+ * caller, or `outbound`: the agent, sent when the stream asked for both_tracks), `stop`; `mark` and `dtmf` are
+ * ignored.
  */
 export function parseTwilioMessage(text: string): TwilioMessage {
   const m = parseJson(text);
@@ -74,7 +86,7 @@ export function parseTwilioMessage(text: string): TwilioMessage {
     case 'dtmf':
       return { event: 'ignored' };
     case 'start': {
-      const start = (m.start ?? {}) as { streamSid?: unknown; mediaFormat?: { encoding?: unknown; sampleRate?: unknown; channels?: unknown } };
+      const start = (m.start ?? {}) as { streamSid?: unknown; tracks?: unknown; mediaFormat?: { encoding?: unknown; sampleRate?: unknown; channels?: unknown } };
       const sid = m.streamSid ?? start.streamSid;
       if (typeof sid !== 'string' || sid.length === 0) throw new ProtocolError('BAD_START', 'start without a streamSid', CLOSE.POLICY_VIOLATION);
       if (sid.length > 128) throw new ProtocolError('BAD_START', 'streamSid must be a string of 1 to 128 characters', CLOSE.POLICY_VIOLATION);
@@ -82,15 +94,16 @@ export function parseTwilioMessage(text: string): TwilioMessage {
       if (f.encoding !== 'audio/x-mulaw' || f.sampleRate !== 8000 || (f.channels ?? 1) !== 1) {
         throw new ProtocolError('BAD_START', `unsupported mediaFormat ${JSON.stringify(f)}: expected audio/x-mulaw, 8000 Hz, 1 channel`, CLOSE.POLICY_VIOLATION);
       }
-      return { event: 'start', streamSid: sid };
+      return { event: 'start', streamSid: sid, bothTracks: Array.isArray(start.tracks) && start.tracks.includes('outbound') };
     }
     case 'media': {
       const media = (m.media ?? {}) as { payload?: unknown; track?: unknown };
-      if (media.track !== undefined && media.track !== 'inbound') return { event: 'ignored' };
+      const track = media.track ?? 'inbound';
+      if (track !== 'inbound' && track !== 'outbound') return { event: 'ignored' };
       if (typeof media.payload !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(media.payload)) {
         throw new ProtocolError('BAD_MEDIA', 'media.payload must be base64 text');
       }
-      return { event: 'media', audio: Buffer.from(media.payload, 'base64') };
+      return { event: 'media', audio: Buffer.from(media.payload, 'base64'), track };
     }
     case 'stop':
       return { event: 'stop' };

@@ -8,7 +8,7 @@ export type PcmEncoding = 'pcm_s16le' | 'pcm_f32le' | 'mulaw' | 'alaw';
 
 export const PCM_ENCODINGS: readonly PcmEncoding[] = ['pcm_s16le', 'pcm_f32le', 'mulaw', 'alaw'];
 
-const BYTES_PER_SAMPLE: Record<PcmEncoding, number> = { pcm_s16le: 2, pcm_f32le: 4, mulaw: 1, alaw: 1 };
+export const BYTES_PER_SAMPLE: Record<PcmEncoding, number> = { pcm_s16le: 2, pcm_f32le: 4, mulaw: 1, alaw: 1 };
 
 export interface PcmDecoderOptions extends NonFiniteOptions {
   encoding: PcmEncoding;

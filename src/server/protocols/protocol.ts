@@ -6,12 +6,14 @@ import type { AudioInput, StreamFormat } from '../../plugin/emotionStream.js';
  * handled in order, backpressure, the start and idle deadlines, the server's limits, and how errors close it.
  */
 export interface ConnectionControl {
-  /** Opens the connection's stream; a second start is a protocol error. */
-  start(format: StreamFormat, id?: string): Promise<void>;
+  /** Opens the connection's stream, or one mono stream per role (`caller`, `agent`: ids `<id>:<role>`, every event
+   *  carrying its role); a second start is a protocol error. */
+  start(format: StreamFormat, id?: string, roles?: readonly string[]): Promise<void>;
   /** A stream has been opened or is opening. */
   readonly opened: boolean;
-  /** Pushes audio to the stream; before the stream opens that is a protocol error, `early` saying what arrived. */
-  push(audio: AudioInput, early: string): Promise<void>;
+  /** Pushes audio to the stream (of `role`, where the call has several); before the stream opens that is a protocol
+   *  error, `early` saying what arrived. */
+  push(audio: AudioInput, early: string, role?: string): Promise<void>;
   /** Ends the stream (its last utterance is scored first) and closes the socket normally. */
   stop(reason?: string): Promise<void>;
   /** Sends a JSON message on the socket. */
