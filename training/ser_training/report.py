@@ -17,7 +17,7 @@ from .paths import RESULTS, ROOT
 from .recipes import ENSEMBLES, EXPERIMENTS, SHIPPED
 from .calibration import loco_calibration
 from .protocols import CORPORA
-from .results import calm_paths, ensemble_results, fmt, fold_ua, load_results, loco_summary, pooled, uses_holdout
+from .results import calm_paths, ensemble_results, fmt, fold_ua, load_results, loco_summary, pooled, scored, uses_holdout
 
 
 def calm_details(results: list[dict], calm: frozenset, labels: tuple) -> list[str]:
@@ -83,6 +83,30 @@ def loco_section() -> list[str]:
         minutes = sum(r.get("wall_seconds", 0) for r in results) / 60
         lines.append(f"| {description}{done} | " + " | ".join(cells) + f" | {100 * wide['mean_ua']:.1f} | {wide['worst']} {100 * wide['corpora'][wide['worst']]['ua']:.1f} | "
                      f"{100 * wide['mean_wa']:.1f} | {100 * tel['mean_ua']:.1f} | {calibration} | {minutes / 60:.1f} h |")  # fmt: skip
+    return lines + [""] + prediction_shares(rows)
+
+
+def prediction_shares(rows: list[tuple[str, str, list[dict]]]) -> list[str]:
+    """Where each unseen corpus's utterances go: the share predicted as each class against the corpus's true shares.
+    A row far from the truth on every class of one corpus is a shift of the whole corpus, not confusion between
+    two classes."""
+    order = " / ".join(DEFAULT_LABELS)
+    lines = ["Shares of each unseen corpus's utterances predicted as " + order + " (per cent, wideband), against",
+             "the true shares; recall per class in brackets.", "",
+             "| experiment | " + " | ".join(CORPORA) + " |", "|---" * (len(CORPORA) + 1) + "|"]  # fmt: skip
+    truth_cells: dict[str, str] = {}
+    for name, description, results in rows:
+        cells = {}
+        for r in results:
+            truth, predicted, _ = scored(r, "wideband", frozenset())
+            n, k = len(truth), len(DEFAULT_LABELS)
+            share = [100 * sum(1 for p in predicted if p == j) / n for j in range(k)]
+            recall = [100 * sum(1 for t, p in zip(truth, predicted) if t == j and p == j) / max(1, truth.count(j)) for j in range(k)]
+            cells[r["test_corpus"]] = "/".join(f"{v:.0f}" for v in share) + " (" + "/".join(f"{v:.0f}" for v in recall) + ")"
+            truth_cells[r["test_corpus"]] = "/".join(f"{100 * truth.count(j) / n:.0f}" for j in range(k))
+        if cells:
+            lines.append(f"| {description} | " + " | ".join(cells.get(c, "-") for c in CORPORA) + " |")
+    lines.append("| true shares | " + " | ".join(truth_cells.get(c, "-") for c in CORPORA) + " |")
     return lines + [""]
 
 
