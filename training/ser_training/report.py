@@ -16,6 +16,7 @@ from .model import DEFAULT_LABELS
 from .paths import RESULTS, ROOT
 from .recipes import ENSEMBLES, EXPERIMENTS, SHIPPED
 from .calibration import loco_calibration
+from .caller_prior import table as caller_prior_table
 from .protocols import CORPORA
 from .results import calm_paths, ensemble_results, fmt, fold_ua, load_results, loco_summary, pooled, scored, uses_holdout
 
@@ -108,6 +109,25 @@ def prediction_shares(rows: list[tuple[str, str, list[dict]]]) -> list[str]:
             lines.append(f"| {description} | " + " | ".join(cells.get(c, "-") for c in CORPORA) + " |")
     lines.append("| true shares | " + " | ".join(truth_cells.get(c, "-") for c in CORPORA) + " |")
     return lines + [""]
+
+
+def caller_section() -> list[str]:
+    """Test-time adaptation to the caller (`ser_training.caller_prior`) for every network row whose LOCO parts are
+    all kept."""
+    lines = ["## Adapting to the caller (test-time, no retraining)", "",
+             "Each utterance's log-probabilities less the mean of other utterances of the same speaker, from the LOCO",
+             "parts above (UA, wideband): all their other utterances, or the k before it in a random order, as a live",
+             "call would have them. This assumes a speaker's history is emotion-balanced, as in these acted corpora; a",
+             "caller angry throughout would be pulled away from angry, so these are upper bounds for a deployed form",
+             "(`python3 -m ser_training.caller_prior NAME`).", ""]  # fmt: skip
+    shown = False
+    for name, (_, overrides) in EXPERIMENTS.items():
+        results = load_results(name, 1, "loco")
+        if "svm" in overrides or len(results) < len(CORPORA):
+            continue
+        lines += caller_prior_table(name, 1, [3, 5, 10]) + [""]
+        shown = True
+    return lines if shown else []
 
 
 def robustness_section() -> list[str]:
@@ -204,7 +224,7 @@ def report(out: Path) -> None:
         details.append("")
         if calm:
             details += calm_details(results, calm, DEFAULT_LABELS)
-    out.write_text("\n".join(lines + [""] + loco_section() + robustness_section() + comparisons_section() + last_epoch_section() + ["## Details", ""] + details) + "\n")
+    out.write_text("\n".join(lines + [""] + loco_section() + caller_section() + robustness_section() + comparisons_section() + last_epoch_section() + ["## Details", ""] + details) + "\n")
     print(f"wrote {out}")
 
 
