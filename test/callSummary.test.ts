@@ -62,3 +62,17 @@ t.test('a stream ends with its call summary, agreeing with its final emotions (t
   t.equal(Object.values(last.labels).reduce((n, l) => n + l.utterances, 0), finals.length);
   t.equal(last.speechMs, finals.reduce((ms, e) => ms + e.endMs - e.startMs, 0));
 });
+
+t.test("the demo call's silent gaps (digital silence) need no VAD inference; its utterances are found all the same", async (t) => {
+  const audio = await decodeAudioFile(readFileSync('examples/audio/ravdess/demo-call.flac'));
+  const plugin = await EmotionPlugin.create();
+  t.teardown(() => plugin.close());
+  const stream = await plugin.openStream({ sampleRate: audio.sampleRate });
+  const ends: number[] = [];
+  stream.on('speech_end', () => ends.push(1));
+  for (let i = 0; i < audio.samples.length; i += 320) await stream.push(audio.samples.subarray(i, i + 320));
+  await stream.close();
+  const { scored, skipped } = stream.vadWindows;
+  t.ok(skipped / (scored + skipped) > 0.15, `${skipped} of ${scored + skipped} windows skipped`);
+  t.equal(ends.length, 4);
+});

@@ -48,3 +48,24 @@ t.test('streams scored together in one batch get what each gets alone', async (t
     t.ok(worst < 1e-5, `stream ${k}: largest difference ${worst}`);
   }
 });
+
+t.test('digital silence outside an utterance is answered without the network, and speech after it as after a start', async (t) => {
+  const vad = await SileroVad.load();
+  t.teardown(() => vad.close());
+  const zeros = new Float32Array(VAD_WINDOW);
+  const fresh = vad.createStream();
+  const afterSilence = vad.createStream();
+  for (const w of windows(speech.subarray(0, 16000))) await afterSilence.probability(w); // speech, then a muted line
+  for (let i = 0; i < 20; i++) t.equal(await afterSilence.probability(zeros, true), 0);
+  t.same([afterSilence.skipped, afterSilence.scored], [20, 31], 'twenty windows skipped');
+  const next = windows(speech.subarray(16000, 16000 * 2));
+  for (const w of next) t.equal(await afterSilence.probability(w, true), await fresh.probability(w), 'the same as a new stream');
+  t.ok((await fresh.probability(zeros)) < 0.5, 'without the permission the network scores silence');
+  t.equal(fresh.skipped, 0);
+  const dithered = Float32Array.from(zeros, (_, i) => ((i % 3) - 1) / 32768);
+  t.equal(await fresh.probability(dithered, true), 0);
+  t.equal(fresh.skipped, 1, '16-bit zeros with their dither are digital silence');
+  const quiet = Float32Array.from(zeros, (_, i) => (i === 7 ? 8 / 32768 : 0));
+  await fresh.probability(quiet, true);
+  t.equal(fresh.skipped, 1, 'one sample at the smallest G.711 step and it is no longer');
+});

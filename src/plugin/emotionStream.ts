@@ -84,6 +84,11 @@ export class EmotionStream {
     this.update(options);
   }
 
+  /** VAD windows so far: scored by the network, and digital silence answered without it (for monitoring). */
+  get vadWindows(): { scored: number; skipped: number } {
+    return { scored: this.deps.vad.scored, skipped: this.deps.vad.skipped };
+  }
+
   /** Changes options live; VAD changes apply from the next window. */
   update(options: StreamOptions): void {
     if (options.vad) this.segmenter.update(options.vad);
@@ -194,7 +199,8 @@ export class EmotionStream {
     buffer.set(samples, this.vadBuffer.length);
     let offset = 0;
     for (; offset + VAD_WINDOW <= buffer.length; offset += VAD_WINDOW) {
-      const probability = await this.deps.vad.probability(buffer.subarray(offset, offset + VAD_WINDOW));
+      // Digital silence is answered without the network only outside utterances: nothing inside one is skipped.
+      const probability = await this.deps.vad.probability(buffer.subarray(offset, offset + VAD_WINDOW), this.segmenter.idle);
       this.handle(this.segmenter.push(probability, this.position, this.position + VAD_WINDOW));
       this.position += VAD_WINDOW;
       this.interim();

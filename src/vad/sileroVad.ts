@@ -93,15 +93,35 @@ export class SileroVad {
   }
 }
 
+/** Two steps of 16-bit audio (-84 dBFS): digital silence with its +-1 step of dither, after resampling too. Speech,
+ *  and the quietest idle-channel noise of a G.711 line (+-8 steps), lie far above it. */
+export const SILENT_PEAK = 2 / 32768;
+
 /** Per-stream VAD: windows must be given in order. */
 export class VadStream {
   private readonly state = new Float32Array(STATE_SIZE);
   private readonly context = new Float32Array(CONTEXT);
+  /** Windows scored by the network, and windows of digital silence answered without it. */
+  scored = 0;
+  skipped = 0;
 
   constructor(private readonly vad: SileroVad) {}
 
-  async probability(window: Float32Array): Promise<number> {
+  /**
+   * Speech probability of the next window. With `mayBeSkipped` (the caller is outside any utterance), a window of
+   * digital silence (no sample beyond SILENT_PEAK: a muted line, the gaps a gateway or an editor fills, 16-bit zeros
+   * with their dither) is answered 0 without running the network, and the network's memory is reset to the state a
+   * stream starts in, so that the speech after it is heard as after the start of a stream.
+   */
+  async probability(window: Float32Array, mayBeSkipped = false): Promise<number> {
     if (window.length !== VAD_WINDOW) throw new RangeError(`a VAD window is ${VAD_WINDOW} samples, got ${window.length}`);
+    if (mayBeSkipped && window.every((v) => Math.abs(v) <= SILENT_PEAK)) {
+      this.skipped++;
+      this.state.fill(0);
+      this.context.fill(0);
+      return 0;
+    }
+    this.scored++;
     const p = await this.vad.run(window, this.context, this.state);
     this.context.set(window.subarray(VAD_WINDOW - CONTEXT));
     return p;

@@ -65,7 +65,12 @@ export class UtteranceSegmenter {
     return this.options;
   }
 
-  /** In an utterance and hearing speech (not in the silence that may end it). */
+  /** Outside any utterance, and not at the onset of one: a window heard now can only start one. */
+  get idle(): boolean {
+    return this.state.kind === 'silence';
+  }
+
+    /** In an utterance and hearing speech (not in the silence that may end it). */
   get speaking(): boolean {
     return this.state.kind === 'speech';
   }
