@@ -40,15 +40,25 @@ t.test('the summary weighs each utterance by its duration and ignores interim re
   t.match(empty, { speechMs: 0, utterances: 0, labels: {}, meanProbabilities: {}, peakAngry: null, lastLabels: [] }, 'a call with no speech');
 });
 
-t.test('a stream ends with its call summary, agreeing with its final emotions (the bundled demo call)', async (t) => {
+/** The bundled demo call through a plugin stream in 20 ms chunks, once for the tests below: its events and counts. */
+async function streamDemoCall() {
   const audio = await decodeAudioFile(readFileSync('examples/audio/ravdess/demo-call.flac'));
   const plugin = await EmotionPlugin.create();
-  t.teardown(() => plugin.close());
-  const stream = await plugin.openStream({ sampleRate: audio.sampleRate });
-  const events: PluginEvent[] = [];
-  stream.on('*', (e) => events.push(e));
-  for (let i = 0; i < audio.samples.length; i += 320) await stream.push(audio.samples.subarray(i, i + 320));
-  await stream.close();
+  try {
+    const stream = await plugin.openStream({ sampleRate: audio.sampleRate });
+    const events: PluginEvent[] = [];
+    stream.on('*', (e) => events.push(e));
+    for (let i = 0; i < audio.samples.length; i += 320) await stream.push(audio.samples.subarray(i, i + 320));
+    await stream.close();
+    return { audio, events, vadWindows: stream.vadWindows };
+  } finally {
+    await plugin.close();
+  }
+}
+const demoCall = streamDemoCall();
+
+t.test('a stream ends with its call summary, agreeing with its final emotions (the bundled demo call)', async (t) => {
+  const { audio, events } = await demoCall;
   const last = events.at(-1)!;
   t.equal(last.type, 'call_summary', 'the last event');
   t.equal(events.filter((e) => e.type === 'call_summary').length, 1, 'and the only one');
@@ -64,15 +74,8 @@ t.test('a stream ends with its call summary, agreeing with its final emotions (t
 });
 
 t.test("the demo call's silent gaps (digital silence) need no VAD inference; its utterances are found all the same", async (t) => {
-  const audio = await decodeAudioFile(readFileSync('examples/audio/ravdess/demo-call.flac'));
-  const plugin = await EmotionPlugin.create();
-  t.teardown(() => plugin.close());
-  const stream = await plugin.openStream({ sampleRate: audio.sampleRate });
-  const ends: number[] = [];
-  stream.on('speech_end', () => ends.push(1));
-  for (let i = 0; i < audio.samples.length; i += 320) await stream.push(audio.samples.subarray(i, i + 320));
-  await stream.close();
-  const { scored, skipped } = stream.vadWindows;
+  const { events, vadWindows } = await demoCall;
+  const { scored, skipped } = vadWindows;
   t.ok(skipped / (scored + skipped) > 0.15, `${skipped} of ${scored + skipped} windows skipped`);
-  t.equal(ends.length, 4);
+  t.equal(events.filter((e) => e.type === 'speech_end').length, 4);
 });

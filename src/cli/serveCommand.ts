@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { EmotionPlugin } from '../plugin/emotionPlugin.js';
-import { EmotionServer } from '../server/emotionServer.js';
+import { EmotionServer, isLoopback } from '../server/emotionServer.js';
 import { modelOptionSpec, modelOptionsUsage, openModel } from './modelOptions.js';
 import { UsageError } from './usageError.js';
 
@@ -70,9 +70,6 @@ export async function serveCommand(args: string[]): Promise<number> {
 
 const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'silent'];
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\./.test(host);
-}
 
 /** A host for a URL a person can paste: IPv6 in brackets, and a wildcard address as the loopback one. */
 function urlHost(address: string): string {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
-import type { EmotionStream, StreamFormat } from '../plugin/emotionStream.js';
+import type { AudioInput, EmotionStream, StreamFormat } from '../plugin/emotionStream.js';
 import { EVENT_VERSION, type PluginEvent } from '../plugin/events.js';
 import { CLOSE } from './closeCodes.js';
 import { ProtocolError } from './messages.js';
@@ -61,15 +61,7 @@ export class Connection implements ConnectionControl {
   }
 
   enqueue(task: () => Promise<void>): void {
-    this.chain = this.chain.then(async () => {
-      if (this.finishing) return;
-      this.arm(this.server.options.idleTimeoutMs, 'idle');
-      try {
-        await task();
-      } catch (err) {
-        this.reject(err);
-      }
-    });
+    this.chain = this.chain.then(() => this.run(task, true));
   }
 
   /** Streams opened and not yet finished (their last events sent); the socket may still be closing. */
@@ -90,18 +82,24 @@ export class Connection implements ConnectionControl {
     return this.streams.values().next().value?.id ?? '';
   }
 
-  private async message(data: RawData, isBinary: boolean): Promise<void> {
-    if (this.finishing) return;
+  private message(data: RawData, isBinary: boolean): Promise<void> {
     // Until the stream starts, only the start deadline runs: other messages do not extend it.
-    if (this.streams.size > 0) this.arm(this.server.options.idleTimeoutMs, 'idle');
+    return this.run(() => this.protocol.message(data, isBinary), this.streams.size > 0);
+  }
+
+  /** One step of the connection's work, skipped once it is ending. A step that is activity on a stream re-arms the
+   *  idle deadline; what a step throws becomes an error event. */
+  private async run(step: () => Promise<void>, activity: boolean): Promise<void> {
+    if (this.finishing) return;
+    if (activity) this.arm(this.server.options.idleTimeoutMs, 'idle');
     try {
-      await this.protocol.message(data, isBinary);
+      await step();
     } catch (err) {
       this.reject(err);
     }
   }
 
-  async push(audio: Parameters<EmotionStream['push']>[0], early: string, role = ''): Promise<void> {
+  async push(audio: AudioInput, early: string, role = ''): Promise<void> {
     const stream = this.streams.get(role);
     if (!stream) {
       if (this.streams.size === 0) throw new ProtocolError('AUDIO_BEFORE_START', early, CLOSE.PROTOCOL_ERROR);

@@ -215,8 +215,9 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
 
 const REFUSED_LINGER_MS = 1000;
 
-function isLoopback(address: string): boolean {
-  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+/** A host name or address of this machine only: localhost, ::1, 127.x.x.x, or 127.x.x.x mapped into IPv6. */
+export function isLoopback(address: string): boolean {
+  return address === 'localhost' || address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
 }
 
 /** `?token=` or `Authorization: Bearer <token>` (the scheme is required), compared in constant time (as digests, so

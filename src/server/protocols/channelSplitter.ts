@@ -18,7 +18,7 @@ export class ChannelSplitter {
   }
 
   split(bytes: Uint8Array): Uint8Array[] {
-    const all = this.carry.length > 0 ? concat(this.carry, bytes) : bytes;
+    const all = this.carry.length > 0 ? Buffer.concat([this.carry, bytes]) : bytes;
     const frames = Math.floor(all.length / this.frameBytes);
     this.carry = all.slice(frames * this.frameBytes);
     const out = Array.from({ length: this.channels }, () => new Uint8Array(frames * this.sampleBytes));
@@ -30,11 +30,4 @@ export class ChannelSplitter {
     }
     return out;
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
