@@ -22,3 +22,5 @@ export * from './server/messages.js';
 export * from './server/emotionServer.js';
 export * from './model/inferenceBackend.js';
 export * from './model/kserveBackend.js';
+export * from './model/sessionOptions.js';
+export * from './onnxRuntimeMissingError.js';

@@ -1,4 +1,4 @@
-import type { Device } from '../model/executionProviders.js';
+import type { Device } from '../model/sessionOptions.js';
 import { loadEmotionModel, DEFAULT_MODEL_PATH } from '../model/loadModel.js';
 import { UsageError } from './usageError.js';
 

@@ -1,7 +1,7 @@
 import { SPECTROGRAM, type Spectrogram } from '../stream/spectrogram.js';
 import { activityFromAttention, type AttentionMap } from './activity.js';
 import { ModelError } from './errors.js';
-import type { SessionOptions } from './executionProviders.js';
+import type { SessionOptions } from './sessionOptions.js';
 import { OrtSessionBackend, type InferenceBackend, type ModelOutputs } from './inferenceBackend.js';
 import { WorkerBackend } from './workerBackend.js';
 import { readModelMetadata, type ModelMetadata } from './modelMetadata.js';

@@ -2,15 +2,9 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, platform } from 'node:os';
 import { dirname, join } from 'node:path';
-import ort from 'onnxruntime-node';
-
-/**
- * Where inference runs. 'auto' tries CUDA (needs the CUDA provider installed, see README), then WebGPU (bundled with
- * onnxruntime-node; Vulkan on Linux), then the CPU. Asking onnxruntime-node for a GPU provider it cannot load throws
- * rather than falling back, so each is tried in turn with its own session. 'auto' skips a GPU provider whose
- * libraries are plainly absent, which spares the log the native libraries' own complaints about them.
- */
-export type Device = 'auto' | 'cuda' | 'webgpu' | 'cpu';
+import type ort from 'onnxruntime-node';
+import { loadOnnxRuntime, type OnnxRuntime } from '../onnxRuntime.js';
+import type { Device, SessionOptions } from './sessionOptions.js';
 
 const CANDIDATES: Record<Device, readonly ('cuda' | 'webgpu' | 'cpu')[]> = {
   auto: ['cuda', 'webgpu', 'cpu'],
@@ -19,13 +13,8 @@ const CANDIDATES: Record<Device, readonly ('cuda' | 'webgpu' | 'cpu')[]> = {
   cpu: ['cpu'],
 };
 
-export interface SessionOptions {
-  device?: Device;
-  /** Threads one inference may use (onnxruntime's intra-op threads); default 1, since streams run side by side. */
-  threads?: number;
-}
-
 export interface OpenedSession {
+  runtime: OnnxRuntime;
   session: ort.InferenceSession;
   provider: 'cuda' | 'webgpu' | 'cpu';
   /** Why each provider tried before it was not used. */
@@ -52,8 +41,9 @@ export async function openSession(model: Uint8Array, options: SessionOptions = {
   const device = options.device ?? 'auto';
   const candidates = CANDIDATES[device];
   if (!candidates) throw new RangeError(`device '${String(device)}' is not one of ${Object.keys(CANDIDATES).join(', ')}`);
+  const runtime = await loadOnnxRuntime();
   const create = (provider: string) =>
-    ort.InferenceSession.create(model, {
+    runtime.InferenceSession.create(model, {
       executionProviders: [provider],
       intraOpNumThreads: options.threads ?? 1,
       interOpNumThreads: 1,
@@ -69,11 +59,11 @@ export async function openSession(model: Uint8Array, options: SessionOptions = {
       continue;
     }
     try {
-      return { session: await create(provider), provider, skipped };
+      return { runtime, session: await create(provider), provider, skipped };
     } catch (err) {
       skipped.push({ provider, reason: (err as Error).message.split('\n')[0] });
     }
   }
   const last = candidates[candidates.length - 1];
-  return { session: await create(last), provider: last, skipped };
+  return { runtime, session: await create(last), provider: last, skipped };
 }

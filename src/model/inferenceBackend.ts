@@ -1,5 +1,7 @@
-import ort from 'onnxruntime-node';
-import { openSession, type SessionOptions } from './executionProviders.js';
+import type ort from 'onnxruntime-node';
+import type { OnnxRuntime } from '../onnxRuntime.js';
+import { openSession } from './executionProviders.js';
+import type { SessionOptions } from './sessionOptions.js';
 
 /** The network's inputs: features [batch, frames, 200] float32 (row-major) and each utterance's length in frames. */
 export interface ModelInputs {
@@ -35,6 +37,7 @@ export interface InferenceBackend {
 /** onnxruntime-node in the calling thread. Its session.run computes synchronously on that thread. */
 export class OrtSessionBackend implements InferenceBackend {
   private constructor(
+    private readonly runtime: OnnxRuntime,
     private readonly session: ort.InferenceSession,
     readonly provider: string,
     readonly skipped: { provider: string; reason: string }[],
@@ -42,13 +45,13 @@ export class OrtSessionBackend implements InferenceBackend {
 
   static async open(model: Uint8Array, options: SessionOptions = {}): Promise<OrtSessionBackend> {
     const opened = await openSession(model, options);
-    return new OrtSessionBackend(opened.session, opened.provider, opened.skipped);
+    return new OrtSessionBackend(opened.runtime, opened.session, opened.provider, opened.skipped);
   }
 
   async run({ features, dims, lengths }: ModelInputs): Promise<ModelOutputs> {
     const outputs = await this.session.run({
-      features: new ort.Tensor('float32', features, [...dims]),
-      lengths: new ort.Tensor('int64', lengths, [lengths.length]),
+      features: new this.runtime.Tensor('float32', features, [...dims]),
+      lengths: new this.runtime.Tensor('int64', lengths, [lengths.length]),
     });
     return {
       probabilities: outputs.probabilities.data as Float32Array,

@@ -3,7 +3,7 @@
  * answered with { id, outputs } or { id, error }; { close: true } releases the session and ends the thread.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { SessionOptions } from './executionProviders.js';
+import type { SessionOptions } from './sessionOptions.js';
 import { OrtSessionBackend, type ModelInputs, type ModelOutputs } from './inferenceBackend.js';
 
 const port = parentPort!;

