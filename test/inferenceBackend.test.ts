@@ -124,7 +124,7 @@ t.test('an inference server over the KServe v2 protocol scores as onnxruntime do
     await local.close();
     await server.close();
   });
-  t.match(remote.provider, /KServe v2 http:\/\/127\.0\.0\.1:\d+ \(ser\)/);
+  t.match(remote.provider, /KServe v2 http:\/\/127\.0\.0\.1:\d+ \(ser, json\)/);
   const inputs = await speech();
   const [a, b] = await Promise.all([remote.predictBatch(inputs), local.predictBatch(inputs)]);
   for (let i = 0; i < inputs.length; i++) {
@@ -162,4 +162,33 @@ t.test('a stream whose inference fails reports it for that utterance and goes on
   await stream.close();
   t.match(events.filter((e) => e.type === 'error'), [{ code: 'INFERENCE_FAILED', utteranceId: 'u2', fatal: false }]);
   t.same(events.filter((e) => e.type === 'emotion' && e.final).map((e) => e.utteranceId), ['u1', 'u3'], 'the others are scored');
+});
+
+t.test('the binary tensor codec reads outputs after the JSON header, takes JSON ones too, and names a short body', async (t) => {
+  const { kserveBinaryCodec } = await import('../src/model/kserveBinaryCodec.js');
+  const probabilities = Float32Array.from([0.1, 0.2, 0.3, 0.4]);
+  const attention = Float32Array.from({ length: 11 * 3 }, (_, i) => i / 33);
+  const header = Buffer.from(
+    JSON.stringify({
+      outputs: [
+        { name: 'attention', datatype: 'FP32', shape: [1, 11, 3], parameters: { binary_data_size: attention.byteLength } },
+        { name: 'attention_lengths', datatype: 'INT64', shape: [1], data: [3] },
+        { name: 'probabilities', datatype: 'FP32', shape: [1, 4], parameters: { binary_data_size: probabilities.byteLength } },
+      ],
+    }),
+  );
+  const body = Buffer.concat([header, Buffer.from(attention.buffer), Buffer.from(probabilities.buffer)]);
+  const headers = (length: number) => (name: string) => (name === 'inference-header-content-length' ? String(length) : null);
+  const out = kserveBinaryCodec.decode(body, headers(header.length));
+  t.same(Array.from(out.probabilities), Array.from(probabilities), 'binary outputs in the order the JSON lists them');
+  t.same(Array.from(out.attention), Array.from(attention));
+  t.same(out.attentionDims, [1, 11, 3]);
+  t.same(Array.from(out.attentionLengths), [3n], 'an output sent as JSON is read as JSON');
+  t.throws(() => kserveBinaryCodec.decode(body.subarray(0, body.length - 4), headers(header.length)), /output 'probabilities' overruns its body/);
+  t.throws(() => kserveBinaryCodec.decode(body, headers(body.length + 1)), /inference-header-content-length \(\d+\) does not fit/);
+  const request = kserveBinaryCodec.encode({ features: Float32Array.from([1, 2]), dims: [1, 1, 2], lengths: BigInt64Array.from([1n]) });
+  const length = Number(request.headers['inference-header-content-length']);
+  const json = JSON.parse(Buffer.from(request.body as Uint8Array).subarray(0, length).toString()) as { inputs: { parameters: { binary_data_size: number } }[] };
+  t.same(json.inputs.map((i) => i.parameters.binary_data_size), [8, 8], 'each input names its byte length');
+  t.equal((request.body as Uint8Array).length, length + 16, 'and its bytes follow the header');
 });
