@@ -1,21 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freeTcpPort } from '../test/helpers/ports.js';
 
 /** KServe's model server serving the shipped model (serving/kserve_model.py in serving/.venv, made by .ci/run). */
 export const KSERVE_PYTHON = 'serving/.venv/bin/python';
 
 export function missingKServe(): false | string {
   return existsSync(KSERVE_PYTHON) ? false : `${KSERVE_PYTHON} is missing (.ci/run makes it from serving/requirements.txt)`;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface KServeProcess {
@@ -31,7 +23,7 @@ export interface KServeProcess {
 }
 
 export async function kserveProcess(model = 'models/ser-default.onnx'): Promise<KServeProcess> {
-  const [http, grpc] = [await freePort(), await freePort()];
+  const [http, grpc] = [await freeTcpPort(), await freeTcpPort()];
   const url = `http://127.0.0.1:${http}`;
   let child: ChildProcess | undefined;
   let log = '';

@@ -6,7 +6,8 @@
  *
  * Run against a LiveKit server (LiveKit Cloud or `livekit-server --dev`):
  *   LIVEKIT_URL=wss://... LIVEKIT_API_KEY=... LIVEKIT_API_SECRET=... npm run example:livekit -- dev
- * The agent joins each new room (`dev` runs one worker with hot reload; `start` for production).
+ * The agent joins each new room. `dev` takes every job; `start`, for production, stops taking jobs while the
+ * machine's CPU load is above 70% (LiveKit Agents' default load threshold), so that the rooms it has keep up.
  */
 import { fileURLToPath } from 'node:url';
 import { AutoSubscribe, ServerOptions, cli, defineAgent, type JobContext, type JobProcess } from '@livekit/agents';

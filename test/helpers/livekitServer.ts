@@ -1,0 +1,55 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freeTcpPort, freeUdpPort } from './ports.js';
+
+/** Where scripts/livekit-server.sh builds LiveKit's server (.ci/run runs it). */
+export const LIVEKIT_SERVER = 'cache/livekit-server/v1.13.5/livekit-server';
+/** `--dev` mode's fixed key and secret. */
+export const DEV_KEY = { key: 'devkey', secret: 'secret' };
+
+export function missingLiveKit(): false | string {
+  return existsSync(LIVEKIT_SERVER) ? false : `${LIVEKIT_SERVER} is missing: scripts/livekit-server.sh builds it (.ci/run does)`;
+}
+
+/** A child process whose output is kept (the last 50 kB) for the test's diagnostics. */
+export interface Child {
+  process: ChildProcess;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export function child(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
+  const c = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  let log = '';
+  const keep = (chunk: Buffer) => (log = (log + chunk.toString()).slice(-50_000));
+  c.stdout!.on('data', keep);
+  c.stderr!.on('data', keep);
+  const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
+  return {
+    process: c,
+    log: () => log,
+    stop: async () => {
+      if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
+      const killer = setTimeout(() => c.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(killer);
+    },
+  };
+}
+
+/** `livekit-server --dev` on loopback, on free ports; resolves once its HTTP port answers. */
+export async function livekitServer(): Promise<Child & { url: string }> {
+  const [http, tcp, udp] = [await freeTcpPort(), await freeTcpPort(), await freeUdpPort()];
+  // The server offers a job only to a worker whose reported CPU load is below agents.target_load (default 0.7). A
+  // test machine's load says nothing about the agent, so the test server offers jobs at any load.
+  const config = `port: ${http}\nrtc:\n  tcp_port: ${tcp}\n  udp_port: ${udp}\n  use_external_ip: false\nagents:\n  target_load: 1.5\n`;
+  const server = child(LIVEKIT_SERVER, ['--dev', '--bind', '127.0.0.1', '--node-ip', '127.0.0.1', '--config-body', config]);
+  for (let waited = 0; ; waited += 200) {
+    if (server.process.exitCode !== null) throw new Error(`livekit-server exited:\n${server.log()}`);
+    if (await fetch(`http://127.0.0.1:${http}/`).then((r) => r.ok, () => false)) break;
+    if (waited > 30_000) throw new Error(`livekit-server did not answer in 30 s:\n${server.log()}`);
+    await sleep(200);
+  }
+  return { ...server, url: `ws://127.0.0.1:${http}` };
+}
