@@ -120,6 +120,7 @@ t.test('usage errors exit 2 and point at the help; ser alone is one', async (t) 
     [['predict', empty], /ser predict: no \.wav or \.flac file in .*empty-[\s\S]*Run 'ser predict --help'/],
     [['spectrogram'], /ser spectrogram: expected one audio file, got 0\nRun 'ser spectrogram --help' for its usage\./],
     [['frobnicate'], /ser: unknown command 'frobnicate'\nRun 'ser --help' for the commands\./],
+    [['serve', '--max-streams', '0'], /ser serve: --max-streams must be a positive integer, not '0'/],
   ];
   for (const [args, message] of cases) {
     const { code, stdout, stderr } = await ser(...args);

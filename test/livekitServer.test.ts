@@ -7,7 +7,8 @@ import type { Escalation } from '../examples/livekitAgent/emotionReactions.js';
 import type { EmotionEvent } from '../src/plugin/events.js';
 import { decodeAudioFile } from '../src/stream/audioFile.js';
 import { resampleAll } from '../src/stream/resampler.js';
-import { DEV_KEY, child, livekitServer, missingLiveKit, type Child } from './helpers/livekitServer.js';
+import { child, type Child } from './helpers/child.js';
+import { DEV_KEY, livekitServer, missingLiveKit } from './helpers/livekitServer.js';
 
 // The voice-bot example for real: LiveKit's own server (`livekit-server --dev` on loopback), the example agent's
 // worker (examples/livekitAgent.ts, as `npm run example:livekit -- dev` runs it; `dev` takes jobs whatever the

@@ -5,11 +5,12 @@ import { EmotionServer, isLoopback } from '../server/emotionServer.js';
 import { modelOptionSpec, modelOptionsUsage, openModel } from './modelOptions.js';
 import { UsageError } from './usageError.js';
 
-export const serveUsage = `ser serve [--port 8080] [--host 127.0.0.1] [--token secret] [--log-level info] [--open-metrics]
-          [--model file.onnx]
+export const serveUsage = `ser serve [--port 8080] [--host 127.0.0.1] [--token secret] [--max-streams 200] [--log-level info]
+          [--open-metrics] [--model file.onnx]
 
   Listens on 127.0.0.1 unless --host names another address (0.0.0.0 or :: for every interface; without --token
-  that prints a warning).
+  that prints a warning). --max-streams caps the streams open at once (default 200); a connection over it is
+  closed with 1013 (try again later), which a load balancer or client retries on another server.
 
   Endpoints (WebSocket; with --token, each needs ?token=... or an Authorization: Bearer header):
     ws://host:port/stream    the project's protocol: JSON start {sampleRate, encoding, channels, streamId}, binary
@@ -38,6 +39,7 @@ export async function serveCommand(args: string[]): Promise<number> {
       token: { type: 'string' },
       'log-level': { type: 'string' },
       'open-metrics': { type: 'boolean' },
+      'max-streams': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -47,6 +49,8 @@ export async function serveCommand(args: string[]): Promise<number> {
   }
   const port = Number(values.port ?? 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0 to 65535, not '${values.port}'`);
+  const maxStreams = values['max-streams'] === undefined ? undefined : Number(values['max-streams']);
+  if (maxStreams !== undefined && (!Number.isInteger(maxStreams) || maxStreams < 1)) throw new UsageError(`--max-streams must be a positive integer, not '${values['max-streams']}'`);
   const level = values['log-level'] ?? 'info';
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}, not '${level}'`);
   const logger = pino({ level }, pino.destination(2));
@@ -56,7 +60,15 @@ export async function serveCommand(args: string[]): Promise<number> {
   if (!isLoopback(host) && values.token === undefined) {
     console.error(`warning: listening on ${host} without --token: anyone who can reach this address can stream audio to it`);
   }
-  const server = await EmotionServer.listen({ plugin, port, host, authToken: values.token, logger, metricsAccess: values['open-metrics'] ? 'open' : 'loopback-or-token' });
+  const server = await EmotionServer.listen({
+    plugin,
+    port,
+    host,
+    authToken: values.token,
+    logger,
+    maxStreams,
+    metricsAccess: values['open-metrics'] ? 'open' : 'loopback-or-token',
+  });
   server.on('event', (e) => console.log(JSON.stringify(e)));
   const base = `ws://${urlHost(server.address.address)}:${server.address.port}`;
   console.error(`listening on ${base}/stream (also /twilio, /vonage, /jambonz, /webrtc)`);

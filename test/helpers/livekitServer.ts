@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { child, type Child } from './child.js';
 import { freeTcpPort, freeUdpPort } from './ports.js';
 
 /** Where scripts/livekit-server.sh builds LiveKit's server (.ci/run runs it). */
@@ -10,32 +10,6 @@ export const DEV_KEY = { key: 'devkey', secret: 'secret' };
 
 export function missingLiveKit(): false | string {
   return existsSync(LIVEKIT_SERVER) ? false : `${LIVEKIT_SERVER} is missing: scripts/livekit-server.sh builds it (.ci/run does)`;
-}
-
-/** A child process whose output is kept (the last 50 kB) for the test's diagnostics. */
-export interface Child {
-  process: ChildProcess;
-  log(): string;
-  stop(): Promise<void>;
-}
-
-export function child(command: string, args: string[], env: NodeJS.ProcessEnv = {}): Child {
-  const c = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  let log = '';
-  const keep = (chunk: Buffer) => (log = (log + chunk.toString()).slice(-50_000));
-  c.stdout!.on('data', keep);
-  c.stderr!.on('data', keep);
-  const exited = new Promise<void>((resolve) => c.once('exit', () => resolve()));
-  return {
-    process: c,
-    log: () => log,
-    stop: async () => {
-      if (c.exitCode === null && c.signalCode === null) c.kill('SIGTERM');
-      const killer = setTimeout(() => c.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(killer);
-    },
-  };
 }
 
 /** `livekit-server --dev` on loopback, on free ports; resolves once its HTTP port answers. */
