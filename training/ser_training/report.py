@@ -82,9 +82,20 @@ def loco_section() -> list[str]:
                            f"{100 * c['routing']['precision']:.0f} / {100 * c['routing']['recall']:.0f} | "
                            f"{100 * c['routing_tempered']['precision']:.0f} / {100 * c['routing_tempered']['recall']:.0f}")  # fmt: skip
         minutes = sum(r.get("wall_seconds", 0) for r in results) / 60
-        lines.append(f"| {description}{done} | " + " | ".join(cells) + f" | {100 * wide['mean_ua']:.1f} | {wide['worst']} {100 * wide['corpora'][wide['worst']]['ua']:.1f} | "
+        mean = f"{100 * wide['mean_ua']:.1f}"
+        if not wide["complete"] and (parent := loco_parent(name, rows)):
+            # An ablation not run on every corpus compares with its parent on the corpora it has, not on all five.
+            same = [r for r in parent[1] if r["test_corpus"] in wide["corpora"]]
+            mean += f" ({parent[0]}: {100 * loco_summary(same, 'wideband')['mean_ua']:.1f} on the same)"
+        lines.append(f"| {description}{done} | " + " | ".join(cells) + f" | {mean} | {wide['worst']} {100 * wide['corpora'][wide['worst']]['ua']:.1f} | "
                      f"{100 * wide['mean_wa']:.1f} | {100 * tel['mean_ua']:.1f} | {calibration} | {minutes / 60:.1f} h |")  # fmt: skip
     return lines + [""] + prediction_shares(rows)
+
+
+def loco_parent(name: str, rows: list[tuple[str, str, list[dict]]]) -> tuple[str, list[dict]] | None:
+    """The row an ablation removes something from: the longest other row name that `name` extends with '-...'."""
+    parents = [(other, results) for other, _, results in rows if name.startswith(other + "-") and results]
+    return max(parents, key=lambda p: len(p[0]), default=None)
 
 
 def prediction_shares(rows: list[tuple[str, str, list[dict]]]) -> list[str]:
