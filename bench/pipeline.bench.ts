@@ -1,7 +1,8 @@
 /**
  * The live pipeline end to end (front end, Silero VAD, utterance assembly, inference through the shared queue):
  * latency from the VAD's end-of-utterance decision to the final emotion event, for 1, 3 and 10 s utterances, and the
- * CPU cost of one live stream at a 50% speech ratio. Prints Markdown.
+ * CPU cost of one live stream at a 50% speech ratio, at 8, 16 and 48 kHz, with pauses of digital silence or line
+ * noise. Prints Markdown.
  * Run: npm run bench, or node dist/bench/pipeline.bench.js [model.onnx]
  */
 import { readFileSync } from 'node:fs';
@@ -9,6 +10,7 @@ import { EmotionPlugin } from '../src/plugin/emotionPlugin.js';
 import type { EmotionEvent } from '../src/plugin/events.js';
 import { decodeAudioFile } from '../src/stream/audioFile.js';
 import { resampleAll } from '../src/stream/resampler.js';
+import alawmulaw from 'alawmulaw';
 import { modelFile } from './benchModel.js';
 
 const RUNS = 20;
@@ -56,18 +58,39 @@ for (const seconds of [1, 3, 10]) {
   rows.push(`| ${seconds} s | ${latencies.length} | ${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.95).toFixed(1)} |`);
 }
 
-// One live stream: 60 s alternating 3 s of speech and 3 s of silence, processed as fast as possible; CPU time over
-// audio time is the share of one core the stream needs in real time.
-const live = withSilence(Array.from({ length: 10 }, () => utterance(3)), 3).subarray(0, 16000 * 60);
-const cpu = process.cpuUsage();
-const started = performance.now();
-const scored = (await stream(live)).length;
-const used = process.cpuUsage(cpu);
-const cpuS = (used.user + used.system) / 1e6;
+// One live stream: 60 s alternating 3 s of speech and 3 s of pause, processed as fast as possible; CPU time over
+// audio time is the share of one core the stream needs in real time. At each rate a host sends: 8 kHz mu-law
+// (telephony), 16 kHz and 48 kHz (WebRTC) PCM; the pauses are digital silence (a muted or gateway-filled line) or
+// line noise at about -70 dBFS (an open phone line: never digital silence).
+async function liveCost(rate: number, pause: 'silence' | 'noise'): Promise<{ share: number; scored: number }> {
+  const live16k = withSilence(Array.from({ length: 10 }, () => utterance(3)), 3).subarray(0, 16000 * 60);
+  if (pause === 'noise') for (let i = 0; i < live16k.length; i++) live16k[i] += (Math.random() - 0.5) * 2 * 10 / 32768;
+  const samples = rate === 16000 ? live16k : await resampleAll(live16k, 16000, rate);
+  const pcm = Int16Array.from(samples, (v) => Math.round(Math.max(-1, Math.min(1, v)) * 32767));
+  const bytes = rate === 8000 ? alawmulaw.mulaw.encode(pcm) : new Uint8Array(pcm.buffer);
+  const chunk = rate === 8000 ? 160 : (rate / 50) * 2; // 20 ms
+  const s = await plugin.openStream({ sampleRate: rate, encoding: rate === 8000 ? 'mulaw' : 'pcm_s16le' });
+  let scored = 0;
+  s.on('emotion', (e) => e.final && scored++);
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < bytes.length; i += chunk) await s.push(bytes.subarray(i, i + chunk));
+  await s.close();
+  const used = process.cpuUsage(cpu);
+  return { share: (100 * (used.user + used.system)) / 1e6 / 60, scored };
+}
+const costs: string[] = [];
+for (const [rate, pause] of [[8000, 'noise'], [8000, 'silence'], [16000, 'noise'], [16000, 'silence'], [48000, 'noise'], [48000, 'silence']] as const) {
+  const runs = [];
+  for (let r = 0; r < 3; r++) runs.push(await liveCost(rate, pause));
+  const shares = runs.map((x) => x.share).sort((a, b) => a - b);
+  costs.push(`| ${rate / 1000} kHz | ${pause === 'noise' ? 'line noise' : 'digital silence'} | ${runs[0].scored} | ${shares[1].toFixed(2)}% (${shares[0].toFixed(2)}-${shares[2].toFixed(2)}) |`);
+}
 await plugin.close();
 
 console.log(`Live pipeline, ${path.includes('ser-bench-') ? 'random-weight AlexNet model' : path}, CPU inference, 1 thread\n`);
 console.log(`Latency from the VAD's end decision to the final emotion event (${RUNS} runs each):\n`);
 console.log('| utterance | events | p50 ms | p95 ms |\n|---|---|---|---|');
 console.log(rows.join('\n'));
-console.log(`\nOne live stream (60 s, 50% speech, ${scored} utterances): ${cpuS.toFixed(2)} s of CPU in ${((performance.now() - started) / 1000).toFixed(2)} s wall = ${((100 * cpuS) / 60).toFixed(2)}% of a core in real time`);
+console.log('\nOne live stream, 60 s at 50% speech (3 s utterances), share of one core in real time (median of 3, range):\n');
+console.log('| rate | pauses | utterances | CPU |\n|---|---|---|---|');
+console.log(costs.join('\n'));
