@@ -130,7 +130,8 @@ def caller_section() -> list[str]:
              "parts above (UA, wideband): all their other utterances, or the k before it in a random order, as a live",
              "call would have them. This assumes a speaker's history is emotion-balanced, as in these acted corpora; a",
              "caller angry throughout would be pulled away from angry, so these are upper bounds for a deployed form",
-             "(`python3 -m ser_training.caller_prior NAME`).", ""]  # fmt: skip
+             "(`python3 -m ser_training.caller_prior NAME`). The last column measures that failure: angry recall on each",
+             "angry utterance with a history of 5 other angry utterances of the same speaker, as it comes and adapted.", ""]  # fmt: skip
     shown = False
     for name, (_, overrides) in EXPERIMENTS.items():
         results = load_results(name, 1, "loco")

@@ -2,7 +2,7 @@ import unittest
 
 import numpy as np
 
-from ser_training.caller_prior import adapted, ua
+from ser_training.caller_prior import adapted, recall_throughout, ua
 
 
 class CallerPriorTest(unittest.TestCase):
@@ -22,6 +22,15 @@ class CallerPriorTest(unittest.TestCase):
         out = adapted(scores, ["s", "s", "s"], 1, seed=3)
         changed = [not np.allclose(out[i], scores[i]) for i in range(3)]
         self.assertEqual(sum(changed), 2, "the first utterance in the call's order has no history")
+
+    def test_a_caller_angry_throughout_is_pulled_away_from_angry(self):
+        # Six angry utterances, each heard as angry but with a weaker lead than its history's mean: subtracting the
+        # history (all angry) leaves another class on top, which is the balanced-history assumption failing.
+        scores = np.log(np.array([[0.55, 0.15, 0.15, 0.15]] * 3 + [[0.8, 0.1, 0.05, 0.05]] * 3))
+        plain, adapted_recall = recall_throughout(scores, [0] * 6, ["s"] * 6, 0, 3, seed=2)
+        self.assertEqual(plain, 1.0)
+        self.assertLess(adapted_recall, 1.0)
+        self.assertTrue(all(np.isnan(recall_throughout(scores, [0] * 6, ["s"] * 6, 0, 6))), "no speaker has 6 others")
 
 
 if __name__ == "__main__":
