@@ -234,3 +234,35 @@ t.test('the WebSocket server', { skip: model ? false : 'no model' }, async (t) =
     t.equal(c.messages.filter((m) => m.type === 'emotion' && m.final).length, 1, 'the utterance in progress was scored and sent');
   });
 });
+
+t.test('starts that arrive together cannot pass maxStreams before any of them is open', { skip: model ? false : 'no model' }, async (t) => {
+  const plugin = await EmotionPlugin.create({ model: model!.path, log: () => {} });
+  // Opening a stream takes a while here (as the first one of a process does, loading the resampler's WebAssembly):
+  // a limit counted only over streams already open lets every start that arrives meanwhile through.
+  const slow = Object.assign(Object.create(plugin) as EmotionPlugin, {
+    openStream: async (...args: Parameters<EmotionPlugin['openStream']>) => {
+      await new Promise((r) => setTimeout(r, 100));
+      return plugin.openStream(...args);
+    },
+  });
+  const server = await EmotionServer.listen({ plugin: slow, port: 0, maxStreams: 3 });
+  t.teardown(async () => {
+    await server.close();
+    await plugin.close();
+  });
+  const clients = await Promise.all(Array.from({ length: 6 }, () => connect(`ws://127.0.0.1:${server.address.port}/stream`)));
+  for (const c of clients) c.ws.send(JSON.stringify({ type: 'start', sampleRate: 8000, encoding: 'mulaw' }));
+  const outcome = await Promise.all(
+    clients.map(async (c) => {
+      for (let waited = 0; waited < 5000; waited += 20) {
+        if (c.messages.some((m) => m.type === 'started')) return 'started';
+        if (c.ws.readyState === WebSocket.CLOSED) return (await c.closed).code;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      return 'no answer';
+    }),
+  );
+  t.same(outcome.filter((o) => o === 'started').length, 3, 'three streams open');
+  t.same(outcome.filter((o) => o === 1013).length, 3, 'the other three are told to try again later');
+  for (const c of clients) c.ws.close();
+});

@@ -186,17 +186,23 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
    *  other call's). */
   private readonly liveIds = new Set<string>();
 
+  /** Streams opened through this server and not ended, counted from the moment their opening begins: starts that
+   *  arrive together cannot all pass the limit before any of them is open. */
+  private held = 0;
+
   /** For connections: opens a stream if the server-wide limit allows. */
   async openStream(format: StreamFormat, id?: string, role?: string): Promise<EmotionStream | undefined> {
-    if (this.streams >= this.options.maxStreams) return undefined;
+    if (this.held >= this.options.maxStreams) return undefined;
     if (id !== undefined && this.liveIds.has(id)) {
       throw new ProtocolError('DUPLICATE_STREAM_ID', `stream id ${JSON.stringify(id)} belongs to a stream that is still open`, CLOSE.POLICY_VIOLATION);
     }
     if (id !== undefined) this.liveIds.add(id);
     let stream: EmotionStream;
+    this.held++;
     try {
       stream = await this.options.plugin.openStream(format, { ...this.options.stream, ...(id ? { id } : {}), ...(role ? { role } : {}) });
     } catch (err) {
+      this.held--;
       if (id !== undefined) this.liveIds.delete(id);
       throw err;
     }
@@ -204,6 +210,7 @@ export class EmotionServer extends EventEmitter<{ event: [PluginEvent]; connecti
     stream.on('*', (e) => this.emit('event', e));
     stream.events.subscribe({
       complete: () => {
+        this.held--;
         this.liveIds.delete(stream.id);
         this.emit('closed', stream.id);
       },
