@@ -69,3 +69,36 @@ t.test('digital silence outside an utterance is answered without the network, an
   await fresh.probability(quiet, true);
   t.equal(fresh.skipped, 1, 'one sample at the smallest G.711 step and it is no longer');
 });
+
+t.test('Silero VAD at 8 kHz: 256-sample windows of telephone audio, batched apart from the 16 kHz ones', async (t) => {
+  const vad = await SileroVad.load();
+  t.teardown(() => vad.close());
+  const speech8k = await resampleAll(speech.subarray(0, 16000 * 3), 16000, 8000);
+  const windows8k = (signal: Float32Array) => Array.from({ length: Math.floor(signal.length / 256) }, (_, i) => signal.subarray(i * 256, (i + 1) * 256));
+  const stream = vad.createStream(8000);
+  t.same([stream.rate, stream.window], [8000, 256]);
+  const alone: number[] = [];
+  for (const w of windows8k(speech8k)) alone.push(await stream.probability(w));
+  t.ok(alone.filter((p) => p >= 0.5).length > alone.length / 2, 'most of 3 s of speech is speech');
+  const quiet = vad.createStream(8000);
+  for (const w of windows8k(noise(8000, 3, 0.001))) t.ok((await quiet.probability(w)) < 0.2, 'faint noise is not speech');
+  await t.rejects(stream.probability(new Float32Array(512)), { message: /at 8000 Hz is 256 samples, got 512/ });
+  t.throws(() => vad.createStream(44100 as 8000), { message: /8000 or 16000 Hz, not 44100/ });
+
+  // An 8 kHz and a 16 kHz stream asking at once: each rate's windows go to their own inference call.
+  const [narrow, wide] = [vad.createStream(8000), vad.createStream(16000)];
+  const wideAlone: number[] = [];
+  const reference = vad.createStream(16000);
+  for (const w of windows(speech.subarray(0, 16000 * 3))) wideAlone.push(await reference.probability(w));
+  const paired = Math.min(alone.length, wideAlone.length);
+  const w8 = windows8k(speech8k);
+  const w16 = windows(speech.subarray(0, 16000 * 3));
+  for (let i = 0; i < paired; i++) {
+    const [p8, p16] = await Promise.all([narrow.probability(w8[i]), wide.probability(w16[i])]);
+    if (Math.abs(p8 - alone[i]) > 1e-5 || Math.abs(p16 - wideAlone[i]) > 1e-5) {
+      t.fail(`window ${i}: ${p8} / ${alone[i]} at 8 kHz, ${p16} / ${wideAlone[i]} at 16 kHz`);
+      return;
+    }
+  }
+  t.pass(`${paired} window pairs scored together as alone`);
+});
