@@ -52,14 +52,15 @@ async function token(identity: string, room: string): Promise<string> {
 }
 
 /**
- * 10 ms frames of 48 kHz mono Int16, as a microphone track carries them: a second of silence (the agent's stream
- * opens once it has subscribed), the call, and 2 s of silence after it.
+ * 10 ms frames of 48 kHz mono Int16, as a microphone track carries them: 3 s of silence (the agent's stream opens
+ * a moment after it has subscribed, longer on a busy machine: a caller who says hello at once may lose the hello),
+ * the call, and 2 s of silence after it.
  */
 async function microphoneFrames(file: string): Promise<AudioFrame[]> {
   const audio = await decodeAudioFile(readFileSync(file), file);
   const call = await resampleAll(audio.samples, audio.sampleRate, 48000);
-  const samples = new Float32Array(48000 + call.length + 2 * 48000);
-  samples.set(call, 48000);
+  const samples = new Float32Array(3 * 48000 + call.length + 2 * 48000);
+  samples.set(call, 3 * 48000);
   const frames: AudioFrame[] = [];
   for (let i = 0; i + 480 <= samples.length; i += 480) {
     frames.push(new AudioFrame(Int16Array.from(samples.subarray(i, i + 480), (v) => Math.round(Math.max(-1, Math.min(1, v)) * 32767)), 48000, 1, 480));
