@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AudioFrame, AudioSource, LocalAudioTrack, Room, RoomEvent, TrackPublishOptions, TrackSource, dispose, type RemoteParticipant } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
 import t, { type Test } from 'tap';
+import { AngerRule } from '../../examples/callCentre/angerRule.js';
 import type { Escalation } from '../../examples/livekitAgent/emotionReactions.js';
 import type { EmotionEvent } from '../../src/plugin/events.js';
 import { decodeAudioFile } from '../../src/stream/audioFile.js';
@@ -96,8 +97,11 @@ async function caller(roomName: string, identity: string, file: string, everyone
     await source.waitForPlayout();
     const heardAll = () => Object.entries(everyone).every(([who, call]) => seen.emotions.filter((e) => e.streamId === who).length >= utterancesOf(call));
     for (let waited = 0; !heardAll() && waited < 60_000; waited += 100) await sleep(100);
-    // The agent sets each result's attribute, then publishes any escalation it leads to.
-    await sleep(2000);
+    // The agent sets each result's attribute, then publishes any escalation it leads to: wait for those the results
+    // call for, then a moment more for any it should not have sent.
+    const escalatedAll = () => Object.keys(everyone).every((who) => seen.escalations.filter((e) => e.participant === who).length >= dueEscalations(seen, who));
+    for (let waited = 0; !escalatedAll() && waited < 10_000; waited += 100) await sleep(100);
+    await sleep(1000);
     await track.close();
     await source.close();
   } finally {
@@ -108,38 +112,47 @@ async function caller(roomName: string, identity: string, file: string, everyone
 
 const utterancesOf = (file: string) => calls[file.split('/').at(-1)!].length;
 
+/** How many escalate messages the agent's rule (its default) owes a caller for the results the room received: 0 or 1. */
+function dueEscalations(seen: Seen, identity: string): number {
+  const rule = new AngerRule();
+  return seen.emotions.filter((e) => e.streamId === identity && rule.observe(identity, e.probabilities.angry)).length;
+}
+
 const ANGRY = 'examples/audio/ravdess/call-angry-8k-mulaw.wav';
 const CALM = 'examples/audio/ravdess/call-calm-8k-mulaw.wav';
 
-/** `escalations`: how many escalate messages the caller gets, or undefined for at most one. */
-function checkCaller(t: Test, seen: Seen, identity: string, file: string, escalations: number | undefined) {
+/**
+ * One final result per utterance reaches the room, the agent's attribute shows the last, and the escalate messages
+ * are exactly those its rule calls for on those results. Which emotion each result is depends on Opus and the receive
+ * timing, which differ from run to run: the model's accuracy on calls is measured on files (test/demos.test.ts).
+ */
+function checkCaller(t: Test, seen: Seen, identity: string, file: string) {
   const own = seen.emotions.filter((e) => e.streamId === identity);
-  const acted = calls[file.split('/').at(-1)!];
-  t.equal(own.length, acted.length, `${identity}: one final emotion event per utterance on the data channel (${own.map((e) => e.label).join(', ')})`);
+  t.equal(own.length, utterancesOf(file), `${identity}: one final emotion event per utterance on the data channel (${own.map((e) => e.label).join(', ')})`);
   // The room reports an attribute only when its value changes (two results of the same label and percentage are one).
   const attribute = seen.attributes.filter((a) => `emotion.${identity}` in a).map((a) => a[`emotion.${identity}`]);
   const last = own.at(-1);
   t.equal(attribute.at(-1), last && `${last.label} ${Math.round(100 * last.probabilities[last.label])}%`, `${identity}: the agent's emotion.${identity} attribute shows the last result`);
   const ownEscalations = seen.escalations.filter((e) => e.participant === identity);
-  if (escalations === undefined) t.ok(ownEscalations.length <= 1, `${identity}: at most one escalate message (${ownEscalations.length})`);
-  else t.equal(ownEscalations.length, escalations, `${identity}: ${escalations} escalate message(s)`);
+  const due = dueEscalations(seen, identity);
+  t.equal(ownEscalations.length, due, `${identity}: ${due} escalate message(s), as the rule calls for on the results (angry p ${own.map((e) => e.probabilities.angry.toFixed(2)).join(', ')})`);
+  if (due) t.match(ownEscalations[0], { type: 'escalate', participant: identity, reason: /of the last 3 utterances/ });
 }
 
-t.test('one caller at a time: the angry caller is escalated once, the calm caller never', { skip, timeout: 240_000 }, async (t) => {
+t.test('one caller at a time: each utterance heard, escalated as the rule says, the calm caller never', { skip, timeout: 240_000 }, async (t) => {
   const angry = await caller('room-angry', 'caller-angry', ANGRY);
-  checkCaller(t, angry, 'caller-angry', ANGRY, 1);
-  t.match(angry.escalations[0], { type: 'escalate', participant: 'caller-angry', reason: /of the last 3 utterances/ });
+  checkCaller(t, angry, 'caller-angry', ANGRY);
   const calm = await caller('room-calm', 'caller-calm', CALM);
-  checkCaller(t, calm, 'caller-calm', CALM, 0);
+  checkCaller(t, calm, 'caller-calm', CALM);
+  t.equal(dueEscalations(calm, 'caller-calm'), 0, 'the calm caller is never escalated');
 });
 
 t.test('two callers in one room at once: each heard on their own, the calm one never escalated', { skip, timeout: 240_000 }, async (t) => {
   const both = { 'caller-angry': ANGRY, 'caller-calm': CALM };
   const [angry, calm] = await Promise.all([caller('room-both', 'caller-angry', ANGRY, both), caller('room-both', 'caller-calm', CALM, both)]);
-  // With two callers at once the angry call's last utterance is sometimes heard as neutral (Opus and the receive
-  // timing differ from run to run), so the angry caller is escalated at most once here; alone, exactly once (above).
   for (const seen of [angry, calm]) {
-    checkCaller(t, seen, 'caller-angry', ANGRY, undefined);
-    checkCaller(t, seen, 'caller-calm', CALM, 0);
+    checkCaller(t, seen, 'caller-angry', ANGRY);
+    checkCaller(t, seen, 'caller-calm', CALM);
+    t.equal(dueEscalations(seen, 'caller-calm'), 0, 'the calm caller is never escalated');
   }
 });
