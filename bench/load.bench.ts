@@ -5,15 +5,16 @@
  * each N: the server's CPU and memory, its event-loop lag, the latency of each final emotion event (from the moment
  * the audio that completes the VAD's 500 ms end-of-speech hangover was sent to the event's arrival), and the count of
  * utterances sent against speech_end and final emotion events received.
- * Prints Markdown. Run: npm run bench:load [-- 1,10,50,100,200]
+ * Prints Markdown. Run: npm run bench:load [-- 1,10,50,100,200] [--workers N] [--vad-thread main|worker]
  */
-import { Call, FRAME_MS, Ticker, percentile, startServer } from './load/calls.js';
+import { Call, FRAME_MS, Ticker, percentile, serverSetup, startServer } from './load/calls.js';
 
 const UTTERANCES = 5;
-const COUNTS = (process.argv[2] ?? '1,10,50,100,150,200').split(',').map(Number);
+const { positionals, setup } = serverSetup(process.argv.slice(2));
+const COUNTS = (positionals[0] ?? '1,10,50,100,150,200').split(',').map(Number);
 
 async function run(count: number): Promise<string> {
-  const server = await startServer();
+  const server = await startServer(setup);
   await server.sample(); // counters start with the calls
   const clientCpu = process.cpuUsage();
   const ticker = new Ticker();
@@ -43,7 +44,7 @@ async function run(count: number): Promise<string> {
   return `| ${count} | ${f((100 * cpuMs) / wallMs)}% | ${f(Math.max(...samples.map((s) => s.rssMb)))} | ${f(Math.max(...samples.map((s) => s.loopLagP99Ms)))} | ${f(percentile(latencies, 0.5))} / ${f(percentile(latencies, 0.95))} / ${f(percentile(latencies, 0.99))} | ${f(percentile(finals.map((x) => x.serverLatencyMs), 0.95))} | ${count * UTTERANCES} / ${speechEnds} / ${finals.length} / ${errors.length} | ${f((100 * (client.user + client.system)) / 1000 / wallMs)}% |`;
 }
 
-console.log(`Load: N streams of 8 kHz mu-law speech in real time over WebSocket on loopback, ${UTTERANCES} utterances of 3 s each\n`);
+console.log(`Load: N streams of 8 kHz mu-law speech in real time over WebSocket on loopback, ${UTTERANCES} utterances of 3 s each; server ${JSON.stringify(setup)}\n`);
 console.log('| streams | server CPU (of one core) | server RSS MB (max) | event-loop lag p99 ms (worst 2 s) | latency p50 / p95 / p99 ms | server-side p95 ms | utterances sent / speech_end / final / errors | client CPU |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const count of COUNTS) console.log(await run(count));

@@ -3,12 +3,13 @@
  * (each call: a 0-2 s lead-in, then 1 to 3 utterances of 1.5-3 s speech and 1-2 s silence, in real time, 8 kHz
  * mu-law over WebSocket). Every few seconds: the server's RSS, heap and event-loop lag; at the end, the RSS trend
  * (least-squares slope over the second half, after warm-up) and every utterance accounted for.
- * Prints Markdown. Run: npm run bench:soak [-- minutes streams]   (default 10 minutes, 50 streams)
+ * Prints Markdown. Run: npm run bench:soak [-- minutes streams] [--workers N] [--vad-thread main|worker]   (default 10 minutes, 50 streams)
  */
-import { Call, FRAME_MS, Ticker, percentile, startServer, type CallPlan } from './load/calls.js';
+import { Call, FRAME_MS, Ticker, percentile, serverSetup, startServer, type CallPlan } from './load/calls.js';
 
-const MINUTES = Number(process.argv[2] ?? 10);
-const STREAMS = Number(process.argv[3] ?? 50);
+const { positionals, setup } = serverSetup(process.argv.slice(2));
+const MINUTES = Number(positionals[0] ?? 10);
+const STREAMS = Number(positionals[1] ?? 50);
 const SAMPLE_MS = 5000;
 
 const seconds = (lo: number, hi: number) => (Math.round(((lo + Math.random() * (hi - lo)) * 1000) / FRAME_MS) * FRAME_MS) / 1000;
@@ -17,7 +18,7 @@ const plan = (): CallPlan => ({
   utterances: Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => ({ speechS: seconds(1.5, 3), pauseS: seconds(1, 2) })),
 });
 
-const server = await startServer();
+const server = await startServer(setup);
 await server.sample();
 const ticker = new Ticker();
 const finished: Call[] = [];

@@ -37,6 +37,29 @@ t.test('the worker thread and the calling thread compute the same results', { sk
   t.same(many.map((p) => p.label), [a[0].label, a[0].label, a[1].label, a[1].label]);
 });
 
+t.test('a pool of inference threads computes what one thread does, side by side', { skip: model ? false : 'no model' }, async (t) => {
+  const bytes = readFileSync(model!.path);
+  const lines: string[] = [];
+  const pool = await EmotionModel.fromBytes(bytes, 'm', { log: (l) => lines.push(l), workers: 2 });
+  const one = await EmotionModel.fromBytes(bytes, 'm', { ...quiet, workers: 1 });
+  t.teardown(async () => {
+    await pool.close();
+    await one.close();
+  });
+  t.same([pool.parallelism, one.parallelism], [2, 1]);
+  t.match(lines[0], /in 2 worker threads/);
+  const inputs = await speech();
+  const expected = await one.predictBatch(inputs);
+  // Four at once over the two threads: each answer is its own input's.
+  const many = await Promise.all(inputs.flatMap((x) => [pool.predict(x), pool.predict(x)]));
+  many.forEach((p, i) => {
+    const e = expected[Math.floor(i / 2)];
+    t.equal(p.label, e.label);
+    t.ok(pool.labels.every((l) => Math.abs(p.probabilities[l] - e.probabilities[l]) < 1e-6), `result ${i} agrees with one thread's`);
+  });
+  for (const workers of [0, 1.5, -1]) await t.rejects(EmotionModel.fromBytes(bytes, 'm', { ...quiet, workers }), { name: 'RangeError', message: /workers must be a positive integer/ });
+});
+
 t.test('a custom backend runs the network; its failures are INFERENCE_FAILED and the model goes on', { skip: model ? false : 'no model' }, async (t) => {
   const bytes = readFileSync(model!.path);
   const ort = await OrtSessionBackend.open(bytes);

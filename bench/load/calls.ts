@@ -4,6 +4,7 @@
  * server under test, in a child process of its own (loadServer.ts).
  */
 import { fork } from 'node:child_process';
+import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import alawmulaw from 'alawmulaw';
@@ -129,10 +130,25 @@ export interface ServerUnderTest {
   kill(): Promise<void>;
 }
 
+/** How the server under test runs its plugin (loadServer.ts): the benchmarks' --workers and --vad-thread. */
+export interface ServerSetup {
+  workers?: number;
+  vadThread?: 'main' | 'worker';
+}
+
+/** The benchmark's own arguments after its positional ones: --workers N, --vad-thread main|worker. */
+export function serverSetup(args: string[]): { positionals: string[]; setup: ServerSetup } {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { workers: { type: 'string' }, 'vad-thread': { type: 'string' } } });
+  const thread = values['vad-thread'];
+  if (thread !== undefined && thread !== 'main' && thread !== 'worker') throw new Error(`--vad-thread is main or worker, not '${thread}'`);
+  return { positionals, setup: { workers: values.workers === undefined ? undefined : Number(values.workers), vadThread: thread } };
+}
+
 /** Starts loadServer.js in a child process. SER_LOAD_PROFILE=dir writes its CPU profiles there (node --cpu-prof). */
-export async function startServer(): Promise<ServerUnderTest> {
+export async function startServer(setup: ServerSetup = {}): Promise<ServerUnderTest> {
   const profile = process.env.SER_LOAD_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SER_LOAD_PROFILE}`] : [];
-  const child = fork(fileURLToPath(new URL('./loadServer.js', import.meta.url)), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: profile });
+  const args = [JSON.stringify(setup)];
+  const child = fork(fileURLToPath(new URL('./loadServer.js', import.meta.url)), args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: profile });
   const port = await new Promise<number>((resolve) => child.once('message', (m: { port: number }) => resolve(m.port)));
   return {
     port,

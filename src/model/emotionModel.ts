@@ -4,6 +4,7 @@ import { ModelError } from './errors.js';
 import type { SessionOptions } from './sessionOptions.js';
 import { OrtSessionBackend, type InferenceBackend, type ModelOutputs } from './inferenceBackend.js';
 import { WorkerBackend } from './workerBackend.js';
+import { WorkerPoolBackend } from './workerPoolBackend.js';
 import { readModelMetadata, type ModelMetadata } from './modelMetadata.js';
 
 export interface EmotionPrediction {
@@ -35,6 +36,9 @@ export interface EmotionModelOptions extends SessionOptions {
    * 'worker' (default), a worker thread, so that inference never stalls the event loop that carries live audio.
    */
   thread?: 'main' | 'worker';
+  /** With thread 'worker': how many inference threads, each with its own session (default 1). Utterances that end
+   *  together are then scored side by side; give the inference queue as much concurrency. */
+  workers?: number;
   /** Runs the network elsewhere (an inference server, say) instead of onnxruntime here; `device`, `threads` and
    *  `thread` are then ignored. The ONNX file is still read for its metadata. */
   backend?: InferenceBackend;
@@ -61,19 +65,31 @@ export class EmotionModel {
   /** Opens a model from the bytes of its ONNX file; `name` is used in messages. Runs one warm-up inference. */
   static async fromBytes(bytes: Uint8Array, name: string, options: EmotionModelOptions = {}): Promise<EmotionModel> {
     const metadata = readModelMetadata(bytes, name);
+    const workers = options.workers ?? 1;
+    if (!Number.isInteger(workers) || workers < 1) throw new RangeError(`workers must be a positive integer, not ${options.workers}`);
     let backend = options.backend;
     try {
       // The worker gets its own copy of the bytes: the caller's buffer stays usable.
-      backend ??= options.thread === 'main' ? await OrtSessionBackend.open(bytes, options) : await WorkerBackend.open(bytes.slice(), options);
+      backend ??=
+        options.thread === 'main'
+          ? await OrtSessionBackend.open(bytes, options)
+          : workers === 1
+            ? await WorkerBackend.open(bytes.slice(), options)
+            : await WorkerPoolBackend.open(bytes, workers, options);
     } catch (err) {
       throw new ModelError('MODEL_CORRUPT', `${name}: onnxruntime cannot load it: ${(err as Error).message}`, { cause: err });
     }
     const skipped = backend.skipped.map((s) => `${s.provider} unavailable: ${s.reason}`).join('; ');
-    const where = backend instanceof WorkerBackend ? ' in a worker thread' : '';
+    const where = backend instanceof WorkerBackend ? ' in a worker thread' : backend instanceof WorkerPoolBackend ? ` in ${backend.size} worker threads` : '';
     (options.log ?? console.error)(`emotion model ${metadata.modelId} (${name}) runs on ${backend.provider}${where}${skipped ? ` (${skipped})` : ''}`);
     const model = new EmotionModel(backend, metadata, options.shortInput ?? 'pad');
     await model.predict({ frames: 300, bins: SPECTROGRAM.bins, data: new Float32Array(300 * SPECTROGRAM.bins).fill(SILENCE) });
     return model;
+  }
+
+  /** Inference calls it computes side by side: its inference threads (1 unless opened with `workers`). */
+  get parallelism(): number {
+    return this.backend instanceof WorkerPoolBackend ? this.backend.size : 1;
   }
 
   get labels(): string[] {

@@ -1,35 +1,22 @@
-/**
- * A worker thread that runs the emotion network with onnxruntime (see WorkerBackend): messages { id, inputs } are
- * answered with { id, outputs } or { id, error }; { close: true } releases the session and ends the thread.
- */
-import { parentPort, workerData } from 'node:worker_threads';
+/** The worker thread of WorkerBackend: one onnxruntime session of the emotion network, serving runs one by one. */
+import { workerData } from 'node:worker_threads';
+import { serveThread } from '../thread/serveThread.js';
 import type { SessionOptions } from './sessionOptions.js';
 import { OrtSessionBackend, type ModelInputs, type ModelOutputs } from './inferenceBackend.js';
+import type { InferenceThreadReady } from './workerBackend.js';
 
-const port = parentPort!;
 const { model, options } = workerData as { model: Uint8Array; options: SessionOptions };
 
-function transferable(o: ModelOutputs): ModelOutputs {
-  // Copies: onnxruntime's output buffers are not ours to hand to another thread.
-  return { ...o, probabilities: o.probabilities.slice(), attention: o.attention.slice(), attentionLengths: o.attentionLengths.slice() };
-}
-
-try {
+await serveThread<ModelInputs, ModelOutputs, InferenceThreadReady>(async () => {
   const backend = await OrtSessionBackend.open(model, options);
-  port.on('message', async (message: { id: number; inputs: ModelInputs } | { close: true }) => {
-    if ('close' in message) {
-      await backend.close();
-      port.close();
-      return;
-    }
-    try {
-      const outputs = transferable(await backend.run(message.inputs));
-      port.postMessage({ id: message.id, outputs }, [outputs.probabilities.buffer, outputs.attention.buffer, outputs.attentionLengths.buffer] as ArrayBuffer[]);
-    } catch (err) {
-      port.postMessage({ id: message.id, error: (err as Error).message });
-    }
-  });
-  port.postMessage({ ready: { provider: backend.provider, skipped: backend.skipped } });
-} catch (err) {
-  port.postMessage({ failed: (err as Error).message });
-}
+  return {
+    ready: { provider: backend.provider, skipped: backend.skipped },
+    async handle(inputs) {
+      const o = await backend.run(inputs);
+      // Copies: onnxruntime's output buffers are not ours to hand to another thread.
+      const result = { ...o, probabilities: o.probabilities.slice(), attention: o.attention.slice(), attentionLengths: o.attentionLengths.slice() };
+      return { result, transfer: [result.probabilities.buffer, result.attention.buffer, result.attentionLengths.buffer] as ArrayBuffer[] };
+    },
+    close: () => backend.close(),
+  };
+});

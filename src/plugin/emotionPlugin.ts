@@ -18,6 +18,10 @@ export interface PluginOptions extends EmotionModelOptions {
   /** Where the VAD of an 8 kHz stream runs: 'stream' (default), at 8 kHz on the audio as it arrives; 16000, on the
    *  audio upsampled for the spectrogram (twice the VAD's input, no information added). Other rates use 16 kHz. */
   vadRate?: 'stream' | 16000;
+  /** Where the VAD's network runs: 'main' (default), the event loop's thread; 'worker', a thread of its own that
+   *  scores every stream's windows beside the event loop. On 2 cores 'worker' costs more than it frees (BENCHMARKS.md,
+   *  Load): the handoff of each batch costs about what scoring it does, and the inference thread needs the other core. */
+  vadThread?: 'main' | 'worker';
   queue?: QueueOptions;
   resamplerQuality?: ResamplerQuality;
   /** Defaults for every stream (each stream can override them). */
@@ -43,8 +47,8 @@ export class EmotionPlugin {
   static async create(options: PluginOptions = {}): Promise<EmotionPlugin> {
     const given = options.model;
     const model = typeof given === 'object' ? given : await loadEmotionModel(given ?? DEFAULT_MODEL_PATH, options);
-    const vad = await SileroVad.load(options.vadModel);
-    return new EmotionPlugin(model, typeof given !== 'object', vad, new InferenceQueue(model, options.queue), options);
+    const vad = await SileroVad.load({ path: options.vadModel, thread: options.vadThread });
+    return new EmotionPlugin(model, typeof given !== 'object', vad, new InferenceQueue(model, { concurrency: model.parallelism, ...options.queue }), options);
   }
 
   /** Opens a stream; `format` says how its audio arrives. Subscribe to its events before pushing audio. */

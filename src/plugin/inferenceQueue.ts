@@ -3,7 +3,7 @@ import type { Spectrogram } from '../stream/spectrogram.js';
 import { CodedError } from '../stream/errors.js';
 
 export interface QueueOptions {
-  /** Inference calls running at once on the shared session (default 1; onnxruntime runs each on its own threads). */
+  /** Inference calls running at once (default 1; the plugin gives its model's parallelism, one per inference thread). */
   concurrency?: number;
   /** Requests waiting at most; beyond it the policy below applies (default 64). */
   maxPending?: number;

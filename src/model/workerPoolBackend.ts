@@ -1,0 +1,55 @@
+import type { SessionOptions } from './sessionOptions.js';
+import type { InferenceBackend, ModelInputs, ModelOutputs } from './inferenceBackend.js';
+import { WorkerBackend } from './workerBackend.js';
+
+/**
+ * Several inference threads, each with its own session of the network: a run goes to the thread with the fewest
+ * runs in flight, so that utterances ending together are scored side by side on as many cores instead of one after
+ * the other on one.
+ */
+export class WorkerPoolBackend implements InferenceBackend {
+  private readonly load: number[];
+
+  private constructor(private readonly workers: WorkerBackend[]) {
+    this.load = workers.map(() => 0);
+  }
+
+  static async open(model: Uint8Array, size: number, options: SessionOptions = {}): Promise<WorkerPoolBackend> {
+    if (!Number.isInteger(size) || size < 1) throw new RangeError(`inference workers must be a positive integer, not ${size}`);
+    const opened = await Promise.allSettled(Array.from({ length: size }, () => WorkerBackend.open(model.slice(), options)));
+    const workers = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
+    const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+    if (failed) {
+      await Promise.all(workers.map((w) => w.close()));
+      throw failed.reason;
+    }
+    return new WorkerPoolBackend(workers);
+  }
+
+  get provider(): string {
+    return this.workers[0].provider;
+  }
+
+  get skipped(): readonly { provider: string; reason: string }[] {
+    return this.workers[0].skipped;
+  }
+
+  /** Threads in the pool. */
+  get size(): number {
+    return this.workers.length;
+  }
+
+  async run(inputs: ModelInputs): Promise<ModelOutputs> {
+    const index = this.load.indexOf(Math.min(...this.load));
+    this.load[index]++;
+    try {
+      return await this.workers[index].run(inputs);
+    } finally {
+      this.load[index]--;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close()));
+  }
+}
