@@ -121,6 +121,8 @@ t.test('usage errors exit 2 and point at the help; ser alone is one', async (t) 
     [['spectrogram'], /ser spectrogram: expected one audio file, got 0\nRun 'ser spectrogram --help' for its usage\./],
     [['frobnicate'], /ser: unknown command 'frobnicate'\nRun 'ser --help' for the commands\./],
     [['serve', '--max-streams', '0'], /ser serve: --max-streams must be a positive integer, not '0'/],
+    [['serve', '--workers', 'two'], /ser serve: --workers must be a positive integer, not 'two'/],
+    [['predict', '--threads', '0', SAMPLE], /ser predict: --threads must be a positive integer, not '0'/],
   ];
   for (const [args, message] of cases) {
     const { code, stdout, stderr } = await ser(...args);

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import t from 'tap';
 import WebSocket from 'ws';
 import { threeUtterancesMulaw } from './helpers/fixtures.js';
-import { child, type Child } from './helpers/child.js';
+import { child, untilAnswers, type Child } from './helpers/child.js';
 import { freeTcpPort } from './helpers/ports.js';
 
 // docs/scaling.md's deployment, run: two `ser serve` processes behind Debian's nginx proxying WebSockets, calls
@@ -17,10 +17,7 @@ const skip = existsSync(NGINX) ? false : `${NGINX} is missing (.ci/run installs 
 async function serve(): Promise<Child & { port: number }> {
   const port = await freeTcpPort();
   const server = child(process.execPath, ['dist/src/cli/ser.js', 'serve', '--port', String(port), '--max-streams', '2', '--log-level', 'warn']);
-  for (let waited = 0; !(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)); waited += 200) {
-    if (server.process.exitCode !== null || waited > 60_000) throw new Error(`ser serve did not get ready:\n${server.log()}`);
-    await sleep(200);
-  }
+  await untilAnswers(server, `http://127.0.0.1:${port}/readyz`, 'ser serve', 60_000);
   return { ...server, port };
 }
 
@@ -56,10 +53,7 @@ http {
 `,
   );
   const proxy = child(NGINX, ['-p', dir, '-c', join(dir, 'nginx.conf'), '-g', 'daemon off;']);
-  for (let waited = 0; !(await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)); waited += 100) {
-    if (proxy.process.exitCode !== null || waited > 20_000) throw new Error(`nginx did not start:\n${proxy.log()}`);
-    await sleep(100);
-  }
+  await untilAnswers(proxy, `http://127.0.0.1:${port}/healthz`, 'nginx', 20_000, 100);
   return { ...proxy, port, stop: async () => (await proxy.stop(), rmSync(dir, { recursive: true, force: true })) };
 }
 

@@ -7,16 +7,25 @@ export const modelOptionSpec = {
   model: { type: 'string' },
   device: { type: 'string' },
   threads: { type: 'string' },
+  workers: { type: 'string' },
 } as const;
 
 export const modelOptionsUsage = `  --model file.onnx   the model to run (default: the shipped ${DEFAULT_MODEL_PATH.split('/').slice(-2).join('/')})
   --device name       auto (default: CUDA, then WebGPU, then CPU), cuda, webgpu or cpu
-  --threads n         threads per inference (default 1)`;
+  --threads n         threads per inference (default 1)
+  --workers n         inference threads, each with its own session, scoring utterances side by side (default 1)`;
 
-export function openModel(values: { model?: string; device?: string; threads?: string }) {
-  const threads = values.threads === undefined ? undefined : Number(values.threads);
-  if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) throw new UsageError(`--threads must be a positive integer, not '${values.threads}'`);
+function positive(values: Record<string, string | undefined>, name: string): number | undefined {
+  const given = values[name];
+  const n = given === undefined ? undefined : Number(given);
+  if (n !== undefined && (!Number.isInteger(n) || n < 1)) throw new UsageError(`--${name} must be a positive integer, not '${given}'`);
+  return n;
+}
+
+export function openModel(values: { model?: string; device?: string; threads?: string; workers?: string }) {
+  const threads = positive(values, 'threads');
+  const workers = positive(values, 'workers');
   const device = (values.device ?? 'auto') as Device;
   if (!['auto', 'cuda', 'webgpu', 'cpu'].includes(device)) throw new UsageError(`--device must be auto, cuda, webgpu or cpu, not '${device}'`);
-  return loadEmotionModel(values.model ?? DEFAULT_MODEL_PATH, { device, threads });
+  return loadEmotionModel(values.model ?? DEFAULT_MODEL_PATH, { device, threads, workers });
 }

@@ -59,7 +59,9 @@ export class EmotionStream {
   private readonly channels: number;
   private options: Required<Omit<StreamOptions, 'vad' | 'role'>>;
   readonly role?: string;
-  private vadBuffer = new Float32Array(0);
+  /** Audio for the VAD not yet scored: the first vadHeld samples of vadBuffer. */
+  private vadBuffer = new Float32Array(1024);
+  private vadHeld = 0;
   private position = 0; // 16 kHz samples through the VAD
   private utterances = 0;
   private current?: { id: string; lastInterim: number };
@@ -152,7 +154,7 @@ export class EmotionStream {
       }
       this.handle(this.segmenter.flush(this.position));
       while (this.inferences.size > 0) await Promise.all([...this.inferences]);
-      this.emit({ type: 'call_summary', ...this.summary.summary((this.position + (this.vadBuffer.length * 16000) / this.deps.vad.rate) / MS) });
+      this.emit({ type: 'call_summary', ...this.summary.summary((this.position + (this.vadHeld * 16000) / this.deps.vad.rate) / MS) });
       this.subject.complete();
     });
     return this.closing;
@@ -202,18 +204,25 @@ export class EmotionStream {
     this.frames.add(resampled);
     const { vad } = this.deps;
     const samples = vad.rate === 16000 ? resampled : native;
-    const buffer = new Float32Array(this.vadBuffer.length + samples.length);
-    buffer.set(this.vadBuffer);
-    buffer.set(samples, this.vadBuffer.length);
+    // The samples not yet in a window stay at the start of vadBuffer; a chunk is appended after them (the buffer
+    // grows only when a chunk is larger than any before) and the remainder moved back to the start: no copy per chunk.
+    if (this.vadHeld + samples.length > this.vadBuffer.length) {
+      const grown = new Float32Array(this.vadHeld + samples.length);
+      grown.set(this.vadBuffer.subarray(0, this.vadHeld));
+      this.vadBuffer = grown;
+    }
+    this.vadBuffer.set(samples, this.vadHeld);
+    const held = this.vadHeld + samples.length;
     let offset = 0;
-    for (; offset + vad.window <= buffer.length; offset += vad.window) {
+    for (; offset + vad.window <= held; offset += vad.window) {
       // Digital silence is answered without the network only outside utterances: nothing inside one is skipped.
-      const probability = await vad.probability(buffer.subarray(offset, offset + vad.window), this.segmenter.idle);
+      const probability = await vad.probability(this.vadBuffer.subarray(offset, offset + vad.window), this.segmenter.idle);
       this.handle(this.segmenter.push(probability, this.position, this.position + VAD_WINDOW));
       this.position += VAD_WINDOW;
       this.interim();
     }
-    this.vadBuffer = buffer.slice(offset);
+    this.vadBuffer.copyWithin(0, offset, held);
+    this.vadHeld = held - offset;
     // Keep what an utterance may still need: from its start, or the pre-roll and onset of one not yet confirmed.
     const { preRollMs, minSpeechMs } = this.segmenter.settings;
     const keepFrom = this.segmenter.utteranceStart ?? this.position - (preRollMs + minSpeechMs + 100) * MS;

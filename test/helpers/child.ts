@@ -25,3 +25,16 @@ export function child(command: string, args: string[], env: NodeJS.ProcessEnv = 
     },
   };
 }
+
+/**
+ * Waits until `url` answers with a 2xx status, asking every `everyMs`; throws, with the child's log, if the child
+ * exits first or `timeoutMs` passes. `what` names the child in the message.
+ */
+export async function untilAnswers(c: Pick<Child, 'process' | 'log'>, url: string, what: string, timeoutMs: number, everyMs = 200): Promise<void> {
+  for (let waited = 0; ; waited += everyMs) {
+    if (c.process.exitCode !== null || c.process.signalCode !== null) throw new Error(`${what} exited (${c.process.exitCode ?? c.process.signalCode}):\n${c.log()}`);
+    if (await fetch(url).then((r) => r.ok, () => false)) return;
+    if (waited > timeoutMs) throw new Error(`${what} did not answer ${url} in ${timeoutMs / 1000} s:\n${c.log()}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

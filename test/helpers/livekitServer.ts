@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { child, type Child } from './child.js';
+import { child, untilAnswers, type Child } from './child.js';
 import { freeTcpPort, freeUdpPort } from './ports.js';
 
 /** Where scripts/livekit-server.sh builds LiveKit's server (.ci/run runs it). */
@@ -19,11 +18,6 @@ export async function livekitServer(): Promise<Child & { url: string }> {
   // test machine's load says nothing about the agent, so the test server offers jobs at any load.
   const config = `port: ${http}\nrtc:\n  tcp_port: ${tcp}\n  udp_port: ${udp}\n  use_external_ip: false\nagents:\n  target_load: 1.5\n`;
   const server = child(LIVEKIT_SERVER, ['--dev', '--bind', '127.0.0.1', '--node-ip', '127.0.0.1', '--config-body', config]);
-  for (let waited = 0; ; waited += 200) {
-    if (server.process.exitCode !== null) throw new Error(`livekit-server exited:\n${server.log()}`);
-    if (await fetch(`http://127.0.0.1:${http}/`).then((r) => r.ok, () => false)) break;
-    if (waited > 30_000) throw new Error(`livekit-server did not answer in 30 s:\n${server.log()}`);
-    await sleep(200);
-  }
+  await untilAnswers(server, `http://127.0.0.1:${http}/`, 'livekit-server', 30_000);
   return { ...server, url: `ws://127.0.0.1:${http}` };
 }
