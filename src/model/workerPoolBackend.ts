@@ -14,8 +14,8 @@ export class WorkerPoolBackend implements InferenceBackend {
     this.load = workers.map(() => 0);
   }
 
+  /** `size`: at least 1, as EmotionModel.fromBytes checks. */
   static async open(model: Uint8Array, size: number, options: SessionOptions = {}): Promise<WorkerPoolBackend> {
-    if (!Number.isInteger(size) || size < 1) throw new RangeError(`inference workers must be a positive integer, not ${size}`);
     const opened = await Promise.allSettled(Array.from({ length: size }, () => WorkerBackend.open(model.slice(), options)));
     const workers = opened.flatMap((o) => (o.status === 'fulfilled' ? [o.value] : []));
     const failed = opened.find((o): o is PromiseRejectedResult => o.status === 'rejected');

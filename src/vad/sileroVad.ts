@@ -37,32 +37,22 @@ export interface SileroVadOptions {
 /** Windows of at most this many streams go into one inference call. */
 const MAX_BATCH = 256;
 
-/** The windows waiting for one inference call, copied in as they are asked for. */
+/** The windows waiting for one inference call, copied in as they are asked for (the caller may reuse its buffer);
+ *  each stream's state is read when the call is made, since it changes only when its window is answered. */
 class PendingBatch {
   size = 0;
   input: Float32Array;
-  /** The two rows of the state [2, B, 128], each stream's 128 values at b * 128. */
-  first: Float32Array;
-  second: Float32Array;
   readonly waiters: { state: Float32Array; resolve: (p: number) => void; reject: (e: unknown) => void }[] = [];
 
   constructor(readonly width: number) {
     this.input = new Float32Array(4 * width);
-    this.first = new Float32Array(4 * HALF);
-    this.second = new Float32Array(4 * HALF);
   }
 
   add(window: Float32Array, context: Float32Array, state: Float32Array): Promise<number> {
-    if (this.size * this.width === this.input.length) {
-      this.input = grow(this.input);
-      this.first = grow(this.first);
-      this.second = grow(this.second);
-    }
+    if (this.size * this.width === this.input.length) this.input = grow(this.input);
     const b = this.size++;
     this.input.set(context, b * this.width);
     this.input.set(window, b * this.width + context.length);
-    this.first.set(state.subarray(0, HALF), b * HALF);
-    this.second.set(state.subarray(HALF), b * HALF);
     return new Promise((resolve, reject) => this.waiters.push({ state, resolve, reject }));
   }
 }
@@ -107,7 +97,8 @@ export class SileroVad {
     return new VadStream(this, rate);
   }
 
-  /** Speech probability of one window; `window`, `context` and `state` are read now, `state` updated when it resolves. */
+  /** Speech probability of one window; `window` and `context` are read now, `state` when the batch is scored and
+   *  updated in place when it resolves. */
   run(rate: VadRate, window: Float32Array, context: Float32Array, state: Float32Array): Promise<number> {
     const queue = this.queued[rate];
     let batch = queue.at(-1);
@@ -129,8 +120,11 @@ export class SileroVad {
     this.busy[rate] = true;
     const { size, width } = batch;
     const state = new Float32Array(2 * size * HALF);
-    state.set(batch.first.subarray(0, size * HALF));
-    state.set(batch.second.subarray(0, size * HALF), size * HALF);
+    batch.waiters.forEach((w, b) => {
+      // [2, 1, 128] per stream into [2, B, 128]
+      state.set(w.state.subarray(0, HALF), b * HALF);
+      state.set(w.state.subarray(HALF), (size + b) * HALF);
+    });
     try {
       const out = await this.backend.run({ rate, size, input: batch.input.subarray(0, size * width), state });
       batch.waiters.forEach((w, b) => {
