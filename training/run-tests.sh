@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the training side's tests: with the Python that has Debian's PyTorch (see README: Training), and the robustness
-# suite's and eGeMAPS tests in the evaluation environment (training/.venv, made by .ci/run from requirements-eval.txt).
+# suite's, eGeMAPS and quantisation tests in the evaluation environment (training/.venv, made by .ci/run from requirements-eval.txt).
 set -euo pipefail
 cd "$(dirname "$0")"
 PY="${SER_PYTHON:-/usr/bin/python3}"
@@ -10,7 +10,7 @@ else
   "$PY" -m unittest discover -s tests -t . -v 2>&1
 fi
 if [ -x .venv/bin/python ]; then
-  .venv/bin/python -m unittest tests.test_robustness -v 2>&1
+  .venv/bin/python -m unittest tests.test_robustness tests.test_quantize -v 2>&1
 else
   echo "robustness and eGeMAPS tests skipped: no training/.venv (python3 -m venv training/.venv && training/.venv/bin/pip install -r training/requirements-eval.txt)"
 fi
