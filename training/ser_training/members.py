@@ -86,6 +86,8 @@ def members_from_onnx(path: Path) -> list[tuple[AttentionFCN, dict]]:
     """(model, train_config) per member, in the file's order."""
     proto = onnx.load(str(path))
     props = {p.key: p.value for p in proto.metadata_props}
+    if "quantization" in props:
+        raise MemberRecoveryError(f"{path} is quantised ({props['quantization']}): recover the members from its float source")
     values = _values(proto.graph)
     anonymous = _anonymous_inputs(proto.graph)
     members = []

@@ -157,6 +157,7 @@ class OnnxScorer:
         if self.labels != LABELS:
             raise ValueError(f"{path}: labels {self.labels}, the suite scores {LABELS}")
         self.min_frames = int(props["min_frames"])
+        self.model_id = props["model_id"]
 
     def __call__(self, features: np.ndarray) -> np.ndarray:
         if features.shape[0] < self.min_frames:
@@ -228,7 +229,8 @@ def run_suite(models: dict[str, Path], manifest: Path, corpora: list[str], per_c
         rows[name] = {"ua": summary["ua"], "wa": summary["wa"], **angry_figures(truth, predicted), "ece": expected_calibration_error(p, y),
                       "routing": routing(p, y), "corpora": {c: s["ua"] for c, s in summary["corpora"].items()}, "n": len(truth)}  # fmt: skip
         print(json.dumps({"condition": name, **{k: round(v, 4) for k, v in rows[name].items() if isinstance(v, float)}}), flush=True)
-    return {"models": {k or "*": str(v) for k, v in models.items()}, "corpora": corpora, "per_corpus": per_corpus, "conditions": rows}
+    return {"models": {k or "*": str(v) for k, v in models.items()},
+            "model_ids": {k or "*": scorer.model_id for k, scorer in scorers.items()}, "corpora": corpora, "per_corpus": per_corpus, "conditions": rows}
 
 
 def markdown(result: dict) -> str:

@@ -284,6 +284,11 @@ class ExportTest(unittest.TestCase):
             onnx.save(proto, str(Path(d) / "broken.onnx"))
             with self.assertRaisesRegex(MemberRecoveryError, "member 1 has no tensor for classifier.bias"):
                 members_from_onnx(Path(d) / "broken.onnx")
+            proto = onnx.load(str(out))
+            proto.metadata_props.append(onnx.StringStringEntryProto(key="quantization", value="int8 static"))
+            onnx.save(proto, str(Path(d) / "int8.onnx"))
+            with self.assertRaisesRegex(MemberRecoveryError, "is quantised .int8 static.: recover the members from its float source"):
+                members_from_onnx(Path(d) / "int8.onnx")
         self.assertEqual(len(recovered), 2)
         for original, (model, _) in zip(members, recovered):
             self.assertEqual(model.config, original.config)

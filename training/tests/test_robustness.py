@@ -94,6 +94,10 @@ class ConditionTest(unittest.TestCase):
         for row in result["conditions"].values():
             self.assertEqual(row["n"], 8, "8 utterances, two per class")
             self.assertTrue(0 <= row["ua"] <= 1 and 0 <= row["angry_recall"] <= 1)
+        import onnxruntime
+
+        model_id = onnxruntime.InferenceSession(str(MODEL), providers=["CPUExecutionProvider"]).get_modelmeta().custom_metadata_map["model_id"]
+        self.assertEqual(result["model_ids"], {"*": model_id}, "which model scored, from the file's metadata")
         table = self.r.markdown(result)
         self.assertIn("| gain -20 dB |", table)
         json.dumps(result)
