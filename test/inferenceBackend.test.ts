@@ -37,6 +37,34 @@ t.test('the worker thread and the calling thread compute the same results', { sk
   t.same(many.map((p) => p.label), [a[0].label, a[0].label, a[1].label, a[1].label]);
 });
 
+t.test('audio scored where the network runs gives what its spectrogram gives in the calling thread', { skip: model ? false : 'no model' }, async (t) => {
+  const bytes = readFileSync(model!.path);
+  const decoded = await decodeAudioFile(readFileSync('examples/audio/caller.wav'));
+  const samples = await resampleAll(decoded.samples, decoded.sampleRate);
+  // Two utterances of different lengths in one batch, and one shorter than the network's minimum (padded).
+  const audio = [samples.subarray(0, 16000 * 2), samples.subarray(16000, 16000 * 4.5), samples.subarray(3000, 3000 + 4000)];
+  const main = await EmotionModel.fromBytes(bytes, 'm', { ...quiet, thread: 'main' });
+  t.teardown(() => main.close());
+  const expected = await main.predictBatch(audio.map((a) => logSpectrogram(a)));
+  t.ok(expected[2].padded, 'the short one is padded');
+  for (const options of [{ thread: 'main' as const }, { workers: 1 }, { workers: 2 }]) {
+    const m = await EmotionModel.fromBytes(bytes, 'm', { ...quiet, ...options });
+    const got = await m.predictAudioBatch(audio);
+    const single = await m.predictAudio(audio[1]);
+    await m.close();
+    got.forEach((p, i) => {
+      const e = expected[i];
+      t.same([p.label, p.frames, p.padded], [e.label, e.frames, e.padded], `${JSON.stringify(options)} input ${i}`);
+      t.ok(m.labels.every((l) => Math.abs(p.probabilities[l] - e.probabilities[l]) < 1e-6), `${JSON.stringify(options)} input ${i}: probabilities agree`);
+      t.same(Array.from(p.activity), Array.from(e.activity));
+    });
+    t.ok(m.labels.every((l) => Math.abs(single.probabilities[l] - expected[1].probabilities[l]) < 1e-6), 'alone as in a batch');
+  }
+  t.ok(audio[0].length === 32000 && audio[0][100] === samples[100], "the caller's arrays are not transferred away");
+  await t.rejects(main.predictAudio(new Float32Array(600)), { code: 'INPUT_TOO_SHORT', message: /0 frames/ });
+  await t.rejects(main.predictAudio(Float32Array.of(0, NaN, ...new Float32Array(8000))), { code: 'INPUT_INVALID', message: /sample 1 is NaN/ });
+});
+
 t.test('a pool of inference threads computes what one thread does, side by side', { skip: model ? false : 'no model' }, async (t) => {
   const bytes = readFileSync(model!.path);
   const lines: string[] = [];

@@ -5,7 +5,8 @@ import { SPECTROGRAM } from '../src/stream/spectrogram.js';
 import { testModelPath } from './helpers/testModel.js';
 
 const model = testModelPath();
-const input = (frames: number) => ({ frames, bins: SPECTROGRAM.bins, data: new Float32Array(frames * SPECTROGRAM.bins).fill(-8) });
+/** 16 kHz audio of `frames` spectrogram frames (a quiet tone). */
+const input = (frames: number) => Float32Array.from({ length: (frames - 1) * SPECTROGRAM.hopLength + SPECTROGRAM.windowLength }, (_, i) => 0.01 * Math.sin(i / 5));
 
 t.test('the queue: bounded, interim requests give way, final ones are never dropped silently', { skip: model ? false : 'no model' }, async (t) => {
   const emotion = await loadEmotionModel(model!.path, { log: () => {} });

@@ -1,5 +1,6 @@
-import { SPECTROGRAM, type Spectrogram } from '../stream/spectrogram.js';
+import { SPECTROGRAM, frameCount, type Spectrogram } from '../stream/spectrogram.js';
 import { activityFromAttention, type AttentionMap } from './activity.js';
+import { featuresFromAudio, packFeatures } from './audioFeatures.js';
 import { ModelError } from './errors.js';
 import type { SessionOptions } from './sessionOptions.js';
 import { OrtSessionBackend, type InferenceBackend, type ModelOutputs } from './inferenceBackend.js';
@@ -44,8 +45,6 @@ export interface EmotionModelOptions extends SessionOptions {
   backend?: InferenceBackend;
 }
 
-const SILENCE = Math.log(SPECTROGRAM.logFloor);
-
 /** The attention FCN behind one backend (one session), shared by every stream; predict() may be called concurrently. */
 export class EmotionModel {
   private closed = false;
@@ -83,7 +82,8 @@ export class EmotionModel {
     const where = backend instanceof WorkerBackend ? ' in a worker thread' : backend instanceof WorkerPoolBackend ? ` in ${backend.size} worker threads` : '';
     (options.log ?? console.error)(`emotion model ${metadata.modelId} (${name}) runs on ${backend.provider}${where}${skipped ? ` (${skipped})` : ''}`);
     const model = new EmotionModel(backend, metadata, options.shortInput ?? 'pad');
-    await model.predict({ frames: 300, bins: SPECTROGRAM.bins, data: new Float32Array(300 * SPECTROGRAM.bins).fill(SILENCE) });
+    // 3 s of digital silence, through the thread's spectrogram too.
+    await model.predictAudio(new Float32Array(299 * SPECTROGRAM.hopLength + SPECTROGRAM.windowLength));
     return model;
   }
 
@@ -102,57 +102,79 @@ export class EmotionModel {
 
   /** Scores several utterances in one inference call (they are padded to the longest and masked). */
   async predictBatch(spectrograms: readonly Spectrogram[]): Promise<EmotionPrediction[]> {
-    if (this.closed) throw new ModelError('MODEL_CLOSED', 'the emotion model was closed');
+    this.checkOpen();
     if (spectrograms.length === 0) return [];
-    const inputs = spectrograms.map((s, i) => this.prepare(s, i));
-    const longest = Math.max(...inputs.map((x) => x.frames));
-    const bins = SPECTROGRAM.bins;
-    const features = new Float32Array(inputs.length * longest * bins);
-    inputs.forEach((x, b) => features.set(x.data, b * longest * bins));
-    const run = this.backend.run({
-      features,
-      dims: [inputs.length, longest, bins],
-      lengths: BigInt64Array.from(inputs, (x) => BigInt(x.frames)),
+    spectrograms.forEach((s, i) => this.check(s, i));
+    const outputs = await this.track(this.backend.run(packFeatures(spectrograms, this.metadata.minFrames)));
+    return this.unpack(outputs, spectrograms.map((s) => s.frames));
+  }
+
+  /** Scores one utterance given as 16 kHz mono audio (samples in [-1, 1]); see predictAudioBatch. */
+  async predictAudio(samples: Float32Array): Promise<EmotionPrediction> {
+    return (await this.predictAudioBatch([samples]))[0];
+  }
+
+  /**
+   * Scores utterances given as 16 kHz mono audio: the same as predictBatch of their log spectrograms, with the
+   * spectrogram computed where the network runs (the inference thread by default), not in the calling thread.
+   * The samples are copied; the caller's arrays stay usable.
+   */
+  async predictAudioBatch(audio: readonly Float32Array[]): Promise<EmotionPrediction[]> {
+    this.checkOpen();
+    if (audio.length === 0) return [];
+    const frames = audio.map((samples, i) => {
+      const bad = samples.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) throw new ModelError('INPUT_INVALID', `input ${i}: sample ${bad} is ${samples[bad]}`);
+      this.checkLength(frameCount(samples.length), i);
+      return frameCount(samples.length);
     });
+    const inputs = { audio: audio.map((a) => a.slice()), minFrames: this.metadata.minFrames };
+    const run = this.backend.runAudio ? this.backend.runAudio(inputs) : this.backend.run(featuresFromAudio(inputs));
+    return this.unpack(await this.track(run), frames);
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ModelError('MODEL_CLOSED', 'the emotion model was closed');
+  }
+
+  private async track(run: Promise<ModelOutputs>): Promise<ModelOutputs> {
     this.inFlight.add(run);
-    let outputs: ModelOutputs;
     try {
-      outputs = await run;
+      return await run;
     } catch (err) {
       throw new ModelError('INFERENCE_FAILED', `inference failed: ${(err as Error).message}`, { cause: err });
     } finally {
       this.inFlight.delete(run);
     }
-    return this.unpack(outputs, spectrograms);
   }
 
-  private prepare(s: Spectrogram, index: number): { frames: number; data: Float32Array } {
+  private check(s: Spectrogram, index: number): void {
     const bins = SPECTROGRAM.bins;
-    const where = `input ${index}`;
     if (s.bins !== bins || !Number.isInteger(s.frames) || s.frames < 0 || s.data.length !== s.frames * bins) {
-      throw new ModelError('INPUT_INVALID', `${where}: expected [frames, ${bins}] log spectrogram data, got ${s.frames} frames x ${s.bins} bins in ${s.data.length} values`);
+      throw new ModelError('INPUT_INVALID', `input ${index}: expected [frames, ${bins}] log spectrogram data, got ${s.frames} frames x ${s.bins} bins in ${s.data.length} values`);
     }
     const bad = s.data.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) throw new ModelError('INPUT_INVALID', `${where}: value at frame ${Math.floor(bad / bins)}, bin ${bad % bins} is ${s.data[bad]}`);
-    const min = this.metadata.minFrames;
-    if (s.frames === 0 || (s.frames < min && this.shortInput === 'reject')) {
-      const seconds = ((min - 1) * SPECTROGRAM.hopLength + SPECTROGRAM.windowLength) / SPECTROGRAM.sampleRate;
-      throw new ModelError('INPUT_TOO_SHORT', `${where}: ${s.frames} frames; the model needs at least ${min} (${seconds.toFixed(2)} s of audio)`);
-    }
-    if (s.frames >= min) return s;
-    const data = new Float32Array(min * bins).fill(SILENCE);
-    data.set(s.data);
-    return { frames: min, data };
+    if (bad >= 0) throw new ModelError('INPUT_INVALID', `input ${index}: value at frame ${Math.floor(bad / bins)}, bin ${bad % bins} is ${s.data[bad]}`);
+    this.checkLength(s.frames, index);
   }
 
-  private unpack(outputs: ModelOutputs, inputs: readonly Spectrogram[]): EmotionPrediction[] {
+  private checkLength(frames: number, index: number): void {
+    const min = this.metadata.minFrames;
+    if (frames === 0 || (frames < min && this.shortInput === 'reject')) {
+      const seconds = ((min - 1) * SPECTROGRAM.hopLength + SPECTROGRAM.windowLength) / SPECTROGRAM.sampleRate;
+      throw new ModelError('INPUT_TOO_SHORT', `input ${index}: ${frames} frames; the model needs at least ${min} (${seconds.toFixed(2)} s of audio)`);
+    }
+  }
+
+  /** `frames`: each input's own frames, before any padding. */
+  private unpack(outputs: ModelOutputs, frames: readonly number[]): EmotionPrediction[] {
     const probabilities = outputs.probabilities;
     const widths = outputs.attentionLengths;
     const [, freq, longest] = outputs.attentionDims;
     const alpha = outputs.attention;
     const labels = this.metadata.labels;
     const geometry = { stride: this.metadata.timeStride, offset: this.metadata.timeOffset };
-    return inputs.map((input, b) => {
+    return frames.map((inputFrames, b) => {
       const time = Number(widths[b]);
       const map = new Float32Array(freq * time);
       for (let f = 0; f < freq; f++) map.set(alpha.subarray((b * freq + f) * longest, (b * freq + f) * longest + time), f * time);
@@ -164,9 +186,9 @@ export class EmotionModel {
         label: labels[best],
         probabilities: Object.fromEntries(labels.map((l, c) => [l, p[c]])),
         attention: attentionMap,
-        activity: activityFromAttention(attentionMap, geometry, input.frames),
-        frames: input.frames,
-        padded: input.frames < this.metadata.minFrames,
+        activity: activityFromAttention(attentionMap, geometry, inputFrames),
+        frames: inputFrames,
+        padded: inputFrames < this.metadata.minFrames,
       };
     });
   }

@@ -10,6 +10,14 @@ export interface ModelInputs {
   lengths: BigInt64Array;
 }
 
+/** Utterances as 16 kHz audio, for a backend that computes their log spectrograms itself (in its own thread). */
+export interface AudioInputs {
+  /** Each utterance's samples, each in a buffer of its own (they may be transferred). */
+  audio: Float32Array[];
+  /** The network's minimum input in frames: shorter utterances are padded with silence up to it. */
+  minFrames: number;
+}
+
 /** The network's outputs: probabilities [batch, classes], attention [batch, F', T'] and each map's valid width T'. */
 export interface ModelOutputs {
   probabilities: Float32Array;
@@ -30,6 +38,12 @@ export interface InferenceBackend {
   /** Why faster providers were not used. */
   readonly skipped: readonly { provider: string; reason: string }[];
   run(inputs: ModelInputs): Promise<ModelOutputs>;
+  /**
+   * Optional: computes the features of utterances' audio (featuresFromAudio) and runs them, where the backend
+   * computes, so that a thread of its own takes the spectrogram's cost off the caller's. Without it EmotionModel
+   * computes the features in the calling thread and calls run.
+   */
+  runAudio?(inputs: AudioInputs): Promise<ModelOutputs>;
   /** Releases the model; called once no run is in flight. */
   close(): Promise<void>;
 }

@@ -1,7 +1,10 @@
 import { loadOnnxRuntime } from '../onnxRuntime.js';
 import { ThreadClient, siblingModule } from '../thread/threadClient.js';
 import type { SessionOptions } from './sessionOptions.js';
-import type { InferenceBackend, ModelInputs, ModelOutputs } from './inferenceBackend.js';
+import type { AudioInputs, InferenceBackend, ModelInputs, ModelOutputs } from './inferenceBackend.js';
+
+/** What the inference thread is asked: to run features, or to compute them from audio and run them. */
+export type InferenceThreadRequest = { features: ModelInputs } | { audio: AudioInputs };
 
 /** What the inference thread says once its session is open. */
 export interface InferenceThreadReady {
@@ -12,11 +15,12 @@ export interface InferenceThreadReady {
 /**
  * onnxruntime in a worker thread (inferenceWorker.ts): the network's computation never blocks the event loop that
  * receives audio, runs the front end, and sends events (onnxruntime-node computes synchronously on the thread that
- * calls it). Inputs are transferred, not copied; runs are served one after the other.
+ * calls it). Inputs are transferred, not copied; runs are served one after the other. Given audio (runAudio), the
+ * thread computes the spectrogram too, so the event loop does not.
  */
 export class WorkerBackend implements InferenceBackend {
   private constructor(
-    private readonly thread: ThreadClient<ModelInputs, ModelOutputs>,
+    private readonly thread: ThreadClient<InferenceThreadRequest, ModelOutputs>,
     readonly provider: string,
     readonly skipped: { provider: string; reason: string }[],
   ) {}
@@ -25,7 +29,7 @@ export class WorkerBackend implements InferenceBackend {
     // The thread would only report a missing onnxruntime-node as a message; checked here, it keeps its typed error.
     await loadOnnxRuntime();
     const { device, threads } = options; // only data crosses to the thread
-    const { client, ready } = await ThreadClient.start<ModelInputs, ModelOutputs, InferenceThreadReady>(siblingModule(import.meta.url, 'inferenceWorker'), 'inference', {
+    const { client, ready } = await ThreadClient.start<InferenceThreadRequest, ModelOutputs, InferenceThreadReady>(siblingModule(import.meta.url, 'inferenceWorker'), 'inference', {
       model,
       options: { device, threads },
     });
@@ -33,7 +37,11 @@ export class WorkerBackend implements InferenceBackend {
   }
 
   run(inputs: ModelInputs): Promise<ModelOutputs> {
-    return this.thread.call(inputs, [inputs.features.buffer, inputs.lengths.buffer] as ArrayBuffer[]);
+    return this.thread.call({ features: inputs }, [inputs.features.buffer, inputs.lengths.buffer] as ArrayBuffer[]);
+  }
+
+  runAudio(inputs: AudioInputs): Promise<ModelOutputs> {
+    return this.thread.call({ audio: inputs }, inputs.audio.map((a) => a.buffer as ArrayBuffer));
   }
 
   close(): Promise<void> {

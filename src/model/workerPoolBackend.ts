@@ -1,5 +1,5 @@
 import type { SessionOptions } from './sessionOptions.js';
-import type { InferenceBackend, ModelInputs, ModelOutputs } from './inferenceBackend.js';
+import type { AudioInputs, InferenceBackend, ModelInputs, ModelOutputs } from './inferenceBackend.js';
 import { WorkerBackend } from './workerBackend.js';
 
 /**
@@ -39,11 +39,19 @@ export class WorkerPoolBackend implements InferenceBackend {
     return this.workers.length;
   }
 
-  async run(inputs: ModelInputs): Promise<ModelOutputs> {
+  run(inputs: ModelInputs): Promise<ModelOutputs> {
+    return this.onLeastLoaded((worker) => worker.run(inputs));
+  }
+
+  runAudio(inputs: AudioInputs): Promise<ModelOutputs> {
+    return this.onLeastLoaded((worker) => worker.runAudio(inputs));
+  }
+
+  private async onLeastLoaded(call: (worker: WorkerBackend) => Promise<ModelOutputs>): Promise<ModelOutputs> {
     const index = this.load.indexOf(Math.min(...this.load));
     this.load[index]++;
     try {
-      return await this.workers[index].run(inputs);
+      return await call(this.workers[index]);
     } finally {
       this.load[index]--;
     }

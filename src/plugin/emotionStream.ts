@@ -10,7 +10,7 @@ import { VAD_WINDOW } from '../vad/sileroVad.js';
 import { UtteranceSegmenter, type SegmentEvent, type SegmenterOptions } from '../vad/utteranceSegmenter.js';
 import { EVENT_VERSION, type PluginEvent, type PluginEventType, type StreamErrorCode } from './events.js';
 import { CallSummary } from './callSummary.js';
-import { FrameStore } from './frameStore.js';
+import { AudioStore } from './audioStore.js';
 import type { InferenceQueue } from './inferenceQueue.js';
 
 /** How the host's audio arrives. Typed arrays carry samples (interleaved if channels > 1); bytes use `encoding`. */
@@ -53,7 +53,7 @@ export class EmotionStream {
   private readonly subject = new Subject<PluginEvent>();
   /** Hot: subscribe before pushing audio. */
   readonly events: Observable<PluginEvent> = this.subject.asObservable();
-  private readonly frames = new FrameStore();
+  private readonly audio = new AudioStore();
   private readonly segmenter: UtteranceSegmenter;
   private readonly decoder: PcmDecoder;
   private readonly channels: number;
@@ -201,7 +201,7 @@ export class EmotionStream {
    * its filter delay), and VAD positions are kept in 16 kHz samples, a window being 32 ms at either rate.
    */
   private async process(resampled: Float32Array, native: Float32Array): Promise<void> {
-    this.frames.add(resampled);
+    this.audio.add(resampled);
     const { vad } = this.deps;
     const samples = vad.rate === 16000 ? resampled : native;
     // The samples not yet in a window stay at the start of vadBuffer; a chunk is appended after them (the buffer
@@ -226,9 +226,7 @@ export class EmotionStream {
     // Keep what an utterance may still need: from its start, or the pre-roll and onset of one not yet confirmed.
     const { preRollMs, minSpeechMs } = this.segmenter.settings;
     const keepFrom = this.segmenter.utteranceStart ?? this.position - (preRollMs + minSpeechMs + 100) * MS;
-    this.frames.dropBefore(keepFrom);
-    // Frames of the utterance in progress are computed as its audio arrives, not all at once when it ends.
-    if (this.segmenter.utteranceStart !== undefined) this.frames.prepare(this.segmenter.utteranceStart, this.position);
+    this.audio.dropBefore(keepFrom);
   }
 
   private handle(events: SegmentEvent[]): void {
@@ -257,13 +255,13 @@ export class EmotionStream {
 
   private score(utteranceId: string, startSample: number, endSample: number, final: boolean): void {
     const decidedAt = performance.now();
-    const { spectrogram, firstFrame } = this.frames.slice(startSample, endSample);
-    if (spectrogram.frames === 0) {
+    const { samples, frames, firstFrame } = this.audio.slice(startSample, endSample);
+    if (frames === 0) {
       if (final) this.error('INFERENCE_FAILED', `utterance ${utteranceId} is shorter than one 40 ms frame`, false, utteranceId);
       return;
     }
     const done = this.deps.queue
-      .submit(spectrogram, final, this.id)
+      .submit(samples, final, this.id)
       .then(
         (prediction) => prediction && this.emitEmotion(utteranceId, prediction, startSample, endSample, firstFrame, final, decidedAt),
         (err) => this.error(err instanceof CodedError ? err.code : 'INFERENCE_FAILED', (err as Error).message, false, utteranceId),

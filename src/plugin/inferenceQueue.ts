@@ -1,5 +1,4 @@
 import type { EmotionModel, EmotionPrediction } from '../model/emotionModel.js';
-import type { Spectrogram } from '../stream/spectrogram.js';
 import { CodedError } from '../stream/errors.js';
 
 export interface QueueOptions {
@@ -12,7 +11,8 @@ export interface QueueOptions {
 export class QueueFullError extends CodedError<'QUEUE_FULL'> {}
 
 interface Request {
-  spectrogram: Spectrogram;
+  /** The utterance's 16 kHz audio (EmotionModel.predictAudio). */
+  audio: Float32Array;
   /** Interim requests may be dropped for final ones; final ones never silently. */
   final: boolean;
   resolve: (p: EmotionPrediction | undefined) => void;
@@ -46,7 +46,7 @@ export class InferenceQueue {
   }
 
   /** Resolves to the prediction, or to undefined for an interim request that was dropped. */
-  submit(spectrogram: Spectrogram, final: boolean, source = ''): Promise<EmotionPrediction | undefined> {
+  submit(audio: Float32Array, final: boolean, source = ''): Promise<EmotionPrediction | undefined> {
     return new Promise((resolve, reject) => {
       if (this.count >= this.maxPending) {
         if (!final) return resolve(undefined);
@@ -58,7 +58,7 @@ export class InferenceQueue {
       }
       const queue = this.waiting.get(source) ?? [];
       if (queue.length === 0) this.waiting.set(source, queue);
-      queue.push({ spectrogram, final, resolve, reject });
+      queue.push({ audio, final, resolve, reject });
       this.count++;
       this.pump();
     });
@@ -92,7 +92,7 @@ export class InferenceQueue {
       this.running++;
       const started = performance.now();
       this.model
-        .predict(request.spectrogram)
+        .predictAudio(request.audio)
         .then(request.resolve, request.reject)
         .finally(() => {
           for (const listener of this.timingListeners) listener((performance.now() - started) / 1000);
