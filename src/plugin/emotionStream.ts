@@ -43,6 +43,8 @@ export interface StreamDependencies {
 
 const ACTIVE = 0.5;
 const MS = 16; // samples per ms at 16 kHz
+/** A stream's final scores in flight at most before it stops taking audio (one running, one waiting). */
+const MAX_OWN_FINALS = 2;
 
 /**
  * One live audio stream (a call, a participant): audio in, events out. Audio chunks are processed strictly in order;
@@ -68,6 +70,10 @@ export class EmotionStream {
   private chain: Promise<void> = Promise.resolve();
   private backlog = 0; // input samples queued in the chain
   private readonly inferences = new Set<Promise<void>>();
+  /** performance.now() when the stream opened: audio that comes in real time reaches sample n at openedAt + n / MS. */
+  private readonly openedAt = performance.now();
+  /** This stream's final scores submitted and not yet answered. */
+  private finalsInFlight = 0;
   private closing?: Promise<void>;
   private readonly summary = new CallSummary();
 
@@ -220,6 +226,10 @@ export class EmotionStream {
       this.handle(this.segmenter.push(probability, this.position, this.position + VAD_WINDOW));
       this.position += VAD_WINDOW;
       this.interim();
+      // A stream whose own utterances wait for the network takes no more audio until one is scored: audio sent faster
+      // than real time is then braked by push() (and a socket's backpressure), not by filling the shared queue in
+      // front of other streams' utterances. A real-time stream ends utterances far apart and never waits here.
+      while (this.finalsInFlight >= MAX_OWN_FINALS) await Promise.race(this.inferences);
     }
     this.vadBuffer.copyWithin(0, offset, held);
     this.vadHeld = held - offset;
@@ -261,13 +271,17 @@ export class EmotionStream {
       return;
     }
     const done = this.deps.queue
-      .submit(samples, final, this.id)
+      .submit(samples, final, this.id, this.openedAt + endSample / MS)
       .then(
         (prediction) => prediction && this.emitEmotion(utteranceId, prediction, startSample, endSample, firstFrame, final, decidedAt),
         (err) => this.error(err instanceof CodedError ? err.code : 'INFERENCE_FAILED', (err as Error).message, false, utteranceId),
       )
-      .finally(() => this.inferences.delete(done));
+      .finally(() => {
+        this.inferences.delete(done);
+        if (final) this.finalsInFlight--;
+      });
     this.inferences.add(done);
+    if (final) this.finalsInFlight++;
   }
 
   private emitEmotion(utteranceId: string, p: EmotionPrediction, start: number, end: number, firstFrame: number, final: boolean, decidedAt: number): void {

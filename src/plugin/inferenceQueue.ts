@@ -15,21 +15,27 @@ interface Request {
   audio: Float32Array;
   /** Interim requests may be dropped for final ones; final ones never silently. */
   final: boolean;
+  /** performance.now() by which the utterance's audio had all arrived, had it come in real time. */
+  due: number;
   resolve: (p: EmotionPrediction | undefined) => void;
   reject: (e: unknown) => void;
 }
 
 /**
- * One model, many streams, served fairly: each stream (`source`) has its own queue and the streams take turns, one
- * request each, `concurrency` at a time, so a stream that pushes audio faster than real time (a file upload, a
- * replay) queues behind itself, never in front of a live call. When `maxPending` requests wait in all: a new interim
+ * One model, many streams, served fairly: each stream (`source`) has its own queue, in order, and of the streams'
+ * next requests the one due first runs (earliest deadline first, `concurrency` at a time). A request is due when its
+ * audio would have arrived in real time, so a live call's utterance is due as it ends, while a stream that pushes
+ * audio faster than real time (a file upload, a replay) has its utterances due later and is served in the time the
+ * live calls leave, never in front of them; among live calls it is first come, first served. When `maxPending`
+ * requests wait in all: a new interim
  * request is dropped (it resolves to undefined), or an interim request of the longest queue is dropped to make room
- * for a final one; a final request that finds only final requests waiting is rejected with QUEUE_FULL, which the
- * stream reports as an error event for that utterance. Memory stays bounded and no final result disappears without
- * an event.
+ * for a final one; when only final requests wait, the newest of the stream with the most waiting is rejected with
+ * QUEUE_FULL (the new request itself when its stream is that one), which the stream reports as an error event for
+ * that utterance: the loss falls on the stream furthest ahead, not on a live call. Memory stays bounded and no final
+ * result disappears without an event.
  */
 export class InferenceQueue {
-  /** Waiting requests by source; the map's order is the turn order (a source served goes to the back). */
+  /** Waiting requests by source, each source's in the order submitted. */
   private readonly waiting = new Map<string, Request[]>();
   private count = 0;
   private running = 0;
@@ -45,20 +51,19 @@ export class InferenceQueue {
     this.maxPending = options.maxPending ?? 64;
   }
 
-  /** Resolves to the prediction, or to undefined for an interim request that was dropped. */
-  submit(audio: Float32Array, final: boolean, source = ''): Promise<EmotionPrediction | undefined> {
+  /**
+   * Resolves to the prediction, or to undefined for an interim request that was dropped. `due`: performance.now() by
+   * which the audio had all arrived in real time (for audio that arrives as it is spoken, now).
+   */
+  submit(audio: Float32Array, final: boolean, source = '', due = performance.now()): Promise<EmotionPrediction | undefined> {
     return new Promise((resolve, reject) => {
       if (this.count >= this.maxPending) {
         if (!final) return resolve(undefined);
-        const queues = [...this.waiting.values()].sort((a, b) => b.length - a.length);
-        const queue = queues.find((q) => q.some((r) => !r.final));
-        if (!queue) return reject(new QueueFullError('QUEUE_FULL', `inference is ${this.maxPending} utterances behind; this utterance was not scored`));
-        queue.splice(queue.findIndex((r) => !r.final), 1)[0].resolve(undefined);
-        this.count--;
+        if (!this.makeRoom(source)) return reject(this.full());
       }
       const queue = this.waiting.get(source) ?? [];
       if (queue.length === 0) this.waiting.set(source, queue);
-      queue.push({ audio, final, resolve, reject });
+      queue.push({ audio, final, due, resolve, reject });
       this.count++;
       this.pump();
     });
@@ -75,14 +80,35 @@ export class InferenceQueue {
     return () => this.timingListeners.delete(listener);
   }
 
+  private full(): QueueFullError {
+    return new QueueFullError('QUEUE_FULL', `inference is ${this.maxPending} utterances behind; this utterance was not scored`);
+  }
+
+  /** Frees a waiting place for a final request of `source`; false when that request itself is to be refused. */
+  private makeRoom(source: string): boolean {
+    const queues = [...this.waiting].sort(([, a], [, b]) => b.length - a.length);
+    const interim = queues.find(([, q]) => q.some((r) => !r.final));
+    // An interim request gives way first; when only finals wait, the stream with the most waiting loses its newest,
+    // unless that stream is the requesting one.
+    const [from, queue] = interim ?? queues[0] ?? [];
+    if (!queue || (!interim && queue.length <= (this.waiting.get(source)?.length ?? 0))) return false;
+    if (interim) queue.splice(queue.findIndex((r) => !r.final), 1)[0].resolve(undefined);
+    else queue.pop()!.reject(this.full());
+    if (queue.length === 0) this.waiting.delete(from!);
+    this.count--;
+    return true;
+  }
+
   private next(): Request | undefined {
-    for (const [source, queue] of this.waiting) {
-      this.waiting.delete(source);
-      const request = queue.shift();
-      if (queue.length > 0) this.waiting.set(source, queue); // to the back of the turn order
-      if (request) return request;
+    let first: [string, Request[]] | undefined;
+    for (const entry of this.waiting) {
+      if (entry[1].length > 0 && (!first || entry[1][0].due < first[1][0].due)) first = entry;
     }
-    return undefined;
+    if (!first) return undefined;
+    const [source, queue] = first;
+    const request = queue.shift();
+    if (queue.length === 0) this.waiting.delete(source);
+    return request;
   }
 
   private pump(): void {
