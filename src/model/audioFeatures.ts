@@ -4,22 +4,26 @@ import type { AudioInputs, ModelInputs } from './inferenceBackend.js';
 /** The log floor: the value of digital silence, what short inputs are padded with. */
 export const SILENCE = Math.log(SPECTROGRAM.logFloor);
 
-/** Frames an input of `frames` frames is given: at least `minFrames`, the rest padded with silence. */
-export function paddedFrames(frames: number, minFrames: number): number {
-  return Math.max(frames, minFrames);
+/**
+ * One batch [B, T, 200] for inputs of `frames` frames each: T is the longest, at least minFrames; `write` fills input
+ * b's own frames from `base` on, and the rest of its padded length is silence.
+ */
+function batch(frames: readonly number[], minFrames: number, write: (features: Float32Array, base: number, b: number) => void): ModelInputs {
+  const bins = SPECTROGRAM.bins;
+  const lengths = frames.map((f) => Math.max(f, minFrames));
+  const longest = Math.max(...lengths);
+  const features = new Float32Array(frames.length * longest * bins);
+  frames.forEach((f, b) => {
+    const base = b * longest * bins;
+    write(features, base, b);
+    features.fill(SILENCE, base + f * bins, base + lengths[b] * bins);
+  });
+  return { features, dims: [frames.length, longest, bins], lengths: BigInt64Array.from(lengths, BigInt) };
 }
 
-/** Packs spectrograms into one batch [B, T, 200] padded to the longest (and to minFrames) with silence. */
+/** Packs spectrograms into one batch padded to the longest (and to minFrames) with silence. */
 export function packFeatures(spectrograms: readonly Spectrogram[], minFrames: number): ModelInputs {
-  const bins = SPECTROGRAM.bins;
-  const lengths = spectrograms.map((s) => paddedFrames(s.frames, minFrames));
-  const longest = Math.max(...lengths);
-  const features = new Float32Array(spectrograms.length * longest * bins);
-  spectrograms.forEach((s, b) => {
-    features.set(s.data, b * longest * bins);
-    features.fill(SILENCE, b * longest * bins + s.data.length, (b * longest + lengths[b]) * bins);
-  });
-  return { features, dims: [spectrograms.length, longest, bins], lengths: BigInt64Array.from(lengths, BigInt) };
+  return batch(spectrograms.map((s) => s.frames), minFrames, (features, base, b) => features.set(spectrograms[b].data, base));
 }
 
 /**
@@ -29,13 +33,7 @@ export function packFeatures(spectrograms: readonly Spectrogram[], minFrames: nu
 export function featuresFromAudio({ audio, minFrames }: AudioInputs, computer = new SpectrogramFrameComputer()): ModelInputs {
   const { bins, hopLength } = SPECTROGRAM;
   const frames = audio.map((a) => frameCount(a.length));
-  const lengths = frames.map((f) => paddedFrames(f, minFrames));
-  const longest = Math.max(...lengths);
-  const features = new Float32Array(audio.length * longest * bins);
-  audio.forEach((samples, b) => {
-    const base = b * longest * bins;
-    for (let t = 0; t < frames[b]; t++) computer.compute(samples, t * hopLength, features, base + t * bins);
-    features.fill(SILENCE, base + frames[b] * bins, base + lengths[b] * bins);
+  return batch(frames, minFrames, (features, base, b) => {
+    for (let t = 0; t < frames[b]; t++) computer.compute(audio[b], t * hopLength, features, base + t * bins);
   });
-  return { features, dims: [audio.length, longest, bins], lengths: BigInt64Array.from(lengths, BigInt) };
 }

@@ -117,7 +117,7 @@ export class EmotionModel {
   /**
    * Scores utterances given as 16 kHz mono audio: the same as predictBatch of their log spectrograms, with the
    * spectrogram computed where the network runs (the inference thread by default), not in the calling thread.
-   * The samples are copied; the caller's arrays stay usable.
+   * The caller's arrays stay usable (a backend that transfers them to its thread gets copies).
    */
   async predictAudioBatch(audio: readonly Float32Array[]): Promise<EmotionPrediction[]> {
     this.checkOpen();
@@ -128,8 +128,10 @@ export class EmotionModel {
       this.checkLength(frameCount(samples.length), i);
       return frameCount(samples.length);
     });
-    const inputs = { audio: audio.map((a) => a.slice()), minFrames: this.metadata.minFrames };
-    const run = this.backend.runAudio ? this.backend.runAudio(inputs) : this.backend.run(featuresFromAudio(inputs));
+    const minFrames = this.metadata.minFrames;
+    const run = this.backend.runAudio
+      ? this.backend.runAudio({ audio: audio.map((a) => a.slice()), minFrames })
+      : this.backend.run(featuresFromAudio({ audio: [...audio], minFrames }));
     return this.unpack(await this.track(run), frames);
   }
 
