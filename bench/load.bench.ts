@@ -5,12 +5,12 @@
  * each N: the server's CPU and memory, its event-loop lag, the latency of each final emotion event (from the moment
  * the audio that completes the VAD's 500 ms end-of-speech hangover was sent to the event's arrival), and the count of
  * utterances sent against speech_end and final emotion events received.
- * Prints Markdown. Run: npm run bench:load [-- 1,10,50,100,200] [--workers N] [--vad-thread main|worker]
+ * Prints Markdown. Run: npm run bench:load [-- 1,10,50,100,200] [--workers N] [--vad-thread main|worker] [--pauses silence|noise]
  */
 import { Call, FRAME_MS, Ticker, percentile, serverSetup, startServer } from './load/calls.js';
 
 const UTTERANCES = 5;
-const { positionals, setup } = serverSetup(process.argv.slice(2));
+const { positionals, setup, pauses } = serverSetup(process.argv.slice(2));
 const COUNTS = (positionals[0] ?? '1,10,50,100,150,200').split(',').map(Number);
 
 async function run(count: number): Promise<string> {
@@ -20,7 +20,7 @@ async function run(count: number): Promise<string> {
   const ticker = new Ticker();
   const calls = Array.from({ length: count }, (_, i) => {
     const leadInS = (Math.round((Math.random() * 6000) / FRAME_MS) * FRAME_MS) / 1000;
-    const call = new Call(server.port, `call-${i}`, { leadInS, utterances: Array.from({ length: UTTERANCES }, () => ({ speechS: 3, pauseS: 3 })) });
+    const call = new Call(server.port, `call-${i}`, { leadInS, pauses, utterances: Array.from({ length: UTTERANCES }, () => ({ speechS: 3, pauseS: 3 })) });
     ticker.add(call);
     return call;
   });
@@ -44,7 +44,7 @@ async function run(count: number): Promise<string> {
   return `| ${count} | ${f((100 * cpuMs) / wallMs)}% | ${f(Math.max(...samples.map((s) => s.rssMb)))} | ${f(Math.max(...samples.map((s) => s.loopLagP99Ms)))} | ${f(percentile(latencies, 0.5))} / ${f(percentile(latencies, 0.95))} / ${f(percentile(latencies, 0.99))} | ${f(percentile(finals.map((x) => x.serverLatencyMs), 0.95))} | ${count * UTTERANCES} / ${speechEnds} / ${finals.length} / ${errors.length} | ${f((100 * (client.user + client.system)) / 1000 / wallMs)}% |`;
 }
 
-console.log(`Load: N streams of 8 kHz mu-law speech in real time over WebSocket on loopback, ${UTTERANCES} utterances of 3 s each; server ${JSON.stringify(setup)}\n`);
+console.log(`Load: N streams of 8 kHz mu-law speech in real time over WebSocket on loopback, ${UTTERANCES} utterances of 3 s each, pauses of ${pauses === 'noise' ? 'line noise' : 'digital silence'}; server ${JSON.stringify(setup)}\n`);
 console.log('| streams | server CPU (of one core) | server RSS MB (max) | event-loop lag p99 ms (worst 2 s) | latency p50 / p95 / p99 ms | server-side p95 ms | utterances sent / speech_end / final / errors | client CPU |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const count of COUNTS) console.log(await run(count));

@@ -7,13 +7,14 @@
  */
 import { Call, FRAME_MS, Ticker, percentile, serverSetup, startServer, type CallPlan } from './load/calls.js';
 
-const { positionals, setup } = serverSetup(process.argv.slice(2));
+const { positionals, setup, pauses } = serverSetup(process.argv.slice(2));
 const MINUTES = Number(positionals[0] ?? 10);
 const STREAMS = Number(positionals[1] ?? 50);
 const SAMPLE_MS = 5000;
 
 const seconds = (lo: number, hi: number) => (Math.round(((lo + Math.random() * (hi - lo)) * 1000) / FRAME_MS) * FRAME_MS) / 1000;
 const plan = (): CallPlan => ({
+  pauses,
   leadInS: seconds(0, 2),
   utterances: Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => ({ speechS: seconds(1.5, 3), pauseS: seconds(1, 2) })),
 });
@@ -56,7 +57,7 @@ const finals = finished.flatMap((c) => c.finals);
 const errors = finished.flatMap((c) => c.errors);
 const latencies = finals.flatMap((f) => (f.latencyMs === undefined ? [] : [f.latencyMs]));
 
-console.log(`Soak: ${MINUTES} min, ${STREAMS} concurrent calls, ${finished.length} calls in all\n`);
+console.log(`Soak: ${MINUTES} min, ${STREAMS} concurrent calls, ${finished.length} calls in all, pauses of ${pauses === 'noise' ? 'line noise' : 'digital silence'}\n`);
 console.log('| minute | server RSS MB | event-loop lag p99 ms | open streams |\n|---|---|---|---|');
 for (const p of trace.filter((_, i) => i % Math.max(1, Math.floor(trace.length / 12)) === 0 || _ === trace.at(-1))) {
   console.log(`| ${p.minute.toFixed(1)} | ${p.rssMb.toFixed(0)} | ${p.lagP99Ms.toFixed(0)} | ${p.streams} |`);

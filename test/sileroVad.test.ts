@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { decodeAudioFile } from '../src/stream/audioFile.js';
 import { resampleAll } from '../src/stream/resampler.js';
+import { SETTLE } from '../src/vad/noiseFloor.js';
 import { SileroVad, VAD_WINDOW } from '../src/vad/sileroVad.js';
 import { noise } from './helpers/signals.js';
 
@@ -104,6 +105,28 @@ for (const thread of ['worker', 'main'] as const) {
     t.pass(`${paired} window pairs scored together as alone`);
   });
 }
+
+t.test("an open line's noise outside an utterance is answered without the network once the network has heard it", async (t) => {
+  const vad = await SileroVad.load();
+  t.teardown(() => vad.close());
+  const line = noise(16000 * 2, 5, 10 / 32768); // about -73 dBFS, never digital silence
+  const streams = { noise: vad.createStream(16000), silence: vad.createStream(16000, 'silence'), inside: vad.createStream(16000) };
+  for (const [name, stream] of Object.entries(streams)) {
+    for (const w of windows(speech.subarray(0, 16000))) await stream.probability(w);
+    for (const w of windows(line)) t.ok((await stream.probability(w, name !== 'inside')) < 0.5, `${name}: the line is not speech`);
+  }
+  const total = windows(line).length;
+  t.equal(streams.noise.quiet, total - SETTLE, `${SETTLE} noise windows heard, the other ${total - SETTLE} skipped`);
+  t.equal(streams.silence.quiet, 0, "skip 'silence': digital silence only");
+  t.equal(streams.inside.quiet, 0, 'nothing skipped inside an utterance');
+  const quiet = streams.noise.quiet;
+  const next = windows(speech.subarray(16000, 16000 * 2));
+  const heard: number[] = [];
+  for (const w of next) heard.push(await streams.noise.probability(w, true));
+  t.equal(streams.noise.quiet, quiet, 'speech after the line is scored, every window');
+  t.ok(Math.max(...heard) > 0.5, 'and heard as speech');
+  t.throws(() => vad.createStream(16000, 'all' as 'noise'), { message: /'noise' or 'silence', not 'all'/ });
+});
 
 t.test('the VAD thread and the calling thread give the same probabilities, at both rates', async (t) => {
   const [worker, main] = await Promise.all([SileroVad.load({ thread: 'worker' }), SileroVad.load({ thread: 'main' })]);

@@ -27,7 +27,12 @@ const voiced = (await resampleAll(caller.samples, caller.sampleRate, RATE)).suba
 export interface CallPlan {
   leadInS: number;
   utterances: { speechS: number; pauseS: number }[];
+  /** 'silence' (default): digital silence between utterances; 'noise': an open line, +-10 steps of uniform noise
+   *  (about -73 dBFS) under everything, as the pipeline benchmark's. */
+  pauses?: Pauses;
 }
+
+export type Pauses = 'silence' | 'noise';
 
 const frames = (s: number) => Math.round((s * 1000) / FRAME_MS);
 
@@ -40,6 +45,7 @@ export function callAudio(plan: CallPlan): Buffer {
     for (let i = 0; i < length; i++) pcm[at + i] = Math.round(voiced[i % voiced.length] * 32767);
     at += length + frames(u.pauseS) * FRAME_BYTES;
   }
+  if (plan.pauses === 'noise') for (let i = 0; i < pcm.length; i++) pcm[i] += Math.round((Math.random() - 0.5) * 20);
   return Buffer.from(alawmulaw.mulaw.encode(pcm));
 }
 
@@ -136,12 +142,15 @@ export interface ServerSetup {
   vadThread?: 'main' | 'worker';
 }
 
-/** The benchmark's own arguments after its positional ones: --workers N, --vad-thread main|worker. */
-export function serverSetup(args: string[]): { positionals: string[]; setup: ServerSetup } {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { workers: { type: 'string' }, 'vad-thread': { type: 'string' } } });
+/** The benchmark's own arguments after its positional ones: --workers N, --vad-thread main|worker, and the calls'
+ *  --pauses silence|noise. */
+export function serverSetup(args: string[]): { positionals: string[]; setup: ServerSetup; pauses: Pauses } {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { workers: { type: 'string' }, 'vad-thread': { type: 'string' }, pauses: { type: 'string' } } });
   const thread = values['vad-thread'];
   if (thread !== undefined && thread !== 'main' && thread !== 'worker') throw new Error(`--vad-thread is main or worker, not '${thread}'`);
-  return { positionals, setup: { workers: values.workers === undefined ? undefined : Number(values.workers), vadThread: thread } };
+  const pauses = values.pauses ?? 'silence';
+  if (pauses !== 'silence' && pauses !== 'noise') throw new Error(`--pauses is silence or noise, not '${pauses}'`);
+  return { positionals, setup: { workers: values.workers === undefined ? undefined : Number(values.workers), vadThread: thread }, pauses };
 }
 
 /** Starts loadServer.js in a child process. SER_LOAD_PROFILE=dir writes its CPU profiles there (node --cpu-prof). */

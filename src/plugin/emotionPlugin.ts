@@ -6,7 +6,7 @@ import { loadEmotionModel, DEFAULT_MODEL_PATH } from '../model/loadModel.js';
 import { checkSampleRate } from '../stream/audioFormat.js';
 import { checkEncoding } from '../stream/pcmDecoder.js';
 import { StreamingResampler, type ResamplerQuality } from '../stream/resampler.js';
-import { SileroVad, vadRateFor } from '../vad/sileroVad.js';
+import { SileroVad, vadRateFor, type VadSkip } from '../vad/sileroVad.js';
 import { EmotionStream, type AudioInput, type StreamFormat, type StreamOptions } from './emotionStream.js';
 import { InferenceQueue, type QueueOptions } from './inferenceQueue.js';
 
@@ -22,6 +22,9 @@ export interface PluginOptions extends EmotionModelOptions {
    *  scores every stream's windows beside the event loop. On 2 cores 'worker' costs more than it frees (BENCHMARKS.md,
    *  Load): the handoff of each batch costs about what scoring it does, and the inference thread needs the other core. */
   vadThread?: 'main' | 'worker';
+  /** Windows outside utterances answered without the VAD's network: 'noise' (default), digital silence and windows
+   *  no louder than the stream's running noise floor; 'silence', digital silence only (docs/vad.md). */
+  vadSkip?: VadSkip;
   queue?: QueueOptions;
   resamplerQuality?: ResamplerQuality;
   /** Defaults for every stream (each stream can override them). */
@@ -57,7 +60,7 @@ export class EmotionPlugin {
     const full = { sampleRate: checkSampleRate(format.sampleRate), channels: format.channels ?? 1, encoding: checkEncoding(format.encoding ?? 'pcm_s16le') };
     const resampler = await StreamingResampler.create(full.sampleRate, this.options.resamplerQuality);
     const { id = randomUUID(), ...streamOptions } = options;
-    const stream = new EmotionStream(id, full, resampler, { model: this.model, queue: this.queue, vad: this.vad.createStream(this.options.vadRate === 16000 ? 16000 : vadRateFor(full.sampleRate)) }, {
+    const stream = new EmotionStream(id, full, resampler, { model: this.model, queue: this.queue, vad: this.vad.createStream(this.options.vadRate === 16000 ? 16000 : vadRateFor(full.sampleRate), this.options.vadSkip) }, {
       ...this.options.stream,
       ...streamOptions,
       vad: { ...this.options.stream?.vad, ...streamOptions.vad },

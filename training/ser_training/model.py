@@ -31,6 +31,9 @@ class ModelConfig:
     # True: each utterance's log spectrogram is shifted so that its mean power is 1 (utterance_level), before the
     # per-bin standardisation, making the network blind to the level of the line and the speaker's distance.
     level_norm: bool = False
+    # True: after the level, each utterance loses its caller's profile (ser_training.caller_profile), an input
+    # [batch, 200] of the network; without one, the training population's profile (buffer default_profile).
+    caller_norm: bool = False
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -88,6 +91,8 @@ class AttentionFCN(nn.Module):
         # Per-bin standardisation with statistics of the training set (set by training; identity until then).
         self.register_buffer("feature_mean", torch.zeros(BINS))
         self.register_buffer("feature_std", torch.ones(BINS))
+        if config.caller_norm:
+            self.register_buffer("default_profile", torch.zeros(BINS))
         self.encoder = make_encoder(config.encoder, config.norm)
         channels = self.encoder.out_channels
         if config.pooling not in ("attention", "attention_stats"):
@@ -101,11 +106,13 @@ class AttentionFCN(nn.Module):
     def min_frames(self) -> int:
         return self.encoder.min_length()
 
-    def pool(self, features: torch.Tensor, lengths: torch.Tensor):
+    def pool(self, features: torch.Tensor, lengths: torch.Tensor, profile: torch.Tensor | None = None):
         """The utterance vector c (Eq. 3, with the weighted standard deviation appended for 'attention_stats'), the
-        attention map and its widths."""
+        attention map and its widths. `profile` [batch, 200]: the callers' profiles (caller_norm models only)."""
         if self.config.level_norm:
             features = features - utterance_level(features, lengths)
+        if self.config.caller_norm:
+            features = features - (self.default_profile[None, None, :] if profile is None else profile[:, None, :])
         x = (features - self.feature_mean) / self.feature_std
         x = zero_padding(x.transpose(1, 2).unsqueeze(1), lengths)  # [batch, 1, 200, T]
         a, out_lengths = self.encoder(x, lengths)
@@ -114,8 +121,8 @@ class AttentionFCN(nn.Module):
             c = torch.cat([c, weighted_std(alpha, a, c)], dim=1)
         return self.dropout(c), alpha, out_lengths
 
-    def forward(self, features: torch.Tensor, lengths: torch.Tensor):
-        c, alpha, out_lengths = self.pool(features, lengths)
+    def forward(self, features: torch.Tensor, lengths: torch.Tensor, profile: torch.Tensor | None = None):
+        c, alpha, out_lengths = self.pool(features, lengths, profile)
         return self.classifier(c), alpha, out_lengths
 
     def forward_with_aux(self, features: torch.Tensor, lengths: torch.Tensor):

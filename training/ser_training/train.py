@@ -20,7 +20,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import protocols
+from . import caller_profile, protocols
 from .augment import babble, coloured_noise, mix_at_snr, reverberate
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import FeatureStore, SpeakerNormalisedStore, feature_statistics, read_manifest, select
@@ -63,6 +63,7 @@ class TrainConfig:
     updates: int = 0
     sampling: str = "shuffle"  # 'balanced': each example draws a corpus, then a class, then an utterance, uniformly
     level_norm: bool = False  # ModelConfig.level_norm: the network ignores the utterance's level
+    caller_norm: bool = False  # ModelConfig.caller_norm: each utterance read against its caller's earlier speech
     noise_prob: float = 0.0  # chance of additive noise (coloured noise or babble of training speakers), 0-30 dB SNR
     reverb_prob: float = 0.0  # chance of late reverberation, RT60 0.2-1.0 s, direct-to-reverberant ratio 0-12 dB
     seed: int = 1
@@ -140,6 +141,23 @@ def corrupt(x: np.ndarray, config: TrainConfig, others, rng: np.random.Generator
     return x
 
 
+def training_history(store, train_items, same_speaker: list[int], current: int, channel: str, config: TrainConfig, rng: np.random.Generator) -> list[np.ndarray]:
+    """A random history for one training example (caller_profile): none with NO_HISTORY_PROB, else 1 to
+    MAX_HISTORY other utterances of its speaker in the same channel, each cut to a random span so that the history
+    holds at most twice a training crop."""
+    others = [j for j in same_speaker if j != current]
+    if not others or rng.random() < caller_profile.NO_HISTORY_PROB:
+        return []
+    count = int(rng.integers(1, min(caller_profile.MAX_HISTORY, len(others)) + 1))
+    span = max(1, 2 * config.max_frames // count)
+    return [crop(store.get(train_items[j][0], channel), span, rng) for j in rng.choice(others, count, replace=False)]
+
+
+def split_like(x: np.ndarray, pieces: list[np.ndarray]) -> list[np.ndarray]:
+    """x cut back into pieces of the lengths of `pieces` (after corrupting their concatenation)."""
+    return np.split(x, np.cumsum([p.shape[0] for p in pieces])[:-1])
+
+
 def balanced_indices(items: list, count: int, rng: np.random.Generator) -> np.ndarray:
     """`count` indices into items drawn with replacement: a corpus uniformly, then one of its classes, then one of
     that class's utterances, so that no corpus or class dominates what the network sees."""
@@ -171,9 +189,10 @@ def segments(x: np.ndarray, frames: int) -> list[np.ndarray]:
 
 
 @torch.no_grad()
-def predict(model: AttentionFCN, arrays: list[np.ndarray], segment_frames: int = 0, batch: int = 16) -> np.ndarray:
+def predict(model: AttentionFCN, arrays: list[np.ndarray], segment_frames: int = 0, batch: int = 16, profiles: list[np.ndarray] | None = None) -> np.ndarray:
     """Class probabilities per utterance: whole utterances (sorted by length, masked batches), or with
-    segment_frames the mean of the segments' probabilities (the paper's baseline)."""
+    segment_frames the mean of the segments' probabilities (the paper's baseline). `profiles`: each utterance's
+    caller profile, for caller_norm models (None: the population's)."""
     model.eval()
     device = next(model.parameters()).device
     min_frames = model.min_frames()
@@ -191,26 +210,66 @@ def predict(model: AttentionFCN, arrays: list[np.ndarray], segment_frames: int =
     for start in range(0, len(order), batch):
         idx = order[start : start + batch]
         features, lengths = batch_tensors([pieces[i] for i in idx])
-        logits, _, _ = model(features.to(device), lengths.to(device))
+        profile = torch.from_numpy(np.stack([profiles[owner[i]] for i in idx])).to(device) if profiles is not None else None
+        logits, _, _ = model(features.to(device), lengths.to(device), profile)
         probabilities[idx] = torch.softmax(logits, 1).cpu().numpy()
     result = np.zeros((len(arrays), probabilities.shape[1]))
     np.add.at(result, owner, probabilities)
     return result / np.bincount(owner, minlength=len(arrays))[:, None]
 
 
+
+
+def caller_figures(model, arrays: list[np.ndarray], items, config: TrainConfig) -> dict:
+    """A caller_norm model's UA with no history (every utterance a call's first), with the 5 before it, and with all
+    the speaker's other utterances; and angry recall for a caller angry throughout: each angry utterance read against
+    5 other angry utterances of its speaker, against 5 of any emotion, and against none."""
+    truth = [label for _, label in items]
+    speakers = [u.speaker for u, _ in items]
+    corpora = [u.corpus for u, _ in items]
+    history = caller_profile.HistoryProfiles(arrays, model.default_profile.cpu().numpy())
+    ua = lambda histories: summarise(truth, predict(model, arrays, profiles=[history.of(h) for h in histories]).argmax(1).tolist(), corpora, len(DEFAULT_LABELS))["ua"]  # noqa: E731
+    figures = {"ua_history_none": ua([[] for _ in items]), "ua_history_5": ua(caller_profile.causal_histories(speakers, 5))}
+    figures["ua_history_all"] = ua([[j for j, t in enumerate(speakers) if t == s and j != i] for i, s in enumerate(speakers)])
+    angry = DEFAULT_LABELS.index("angry")
+    rng = np.random.default_rng(1)
+    chosen, angry_history, any_history = [], [], []
+    for i, s in enumerate(speakers):
+        same = [j for j, t in enumerate(speakers) if t == s and j != i]
+        angry_same = [j for j in same if truth[j] == angry]
+        if truth[i] == angry and len(angry_same) >= 5:
+            chosen.append(i)
+            angry_history.append(list(rng.choice(angry_same, 5, replace=False)))
+            any_history.append(list(rng.choice(same, 5, replace=False)))
+    picked = [arrays[i] for i in chosen]
+    for name, histories in (("none", [[] for _ in chosen]), ("any_5", any_history), ("angry_5", angry_history)):
+        profiles = [history.of(h) for h in histories]
+        figures[f"angry_recall_throughout_{name}"] = float(np.mean(predict(model, picked, profiles=profiles).argmax(1) == angry)) if chosen else float("nan")
+    return figures
+
+
 def evaluate(model, store, items, channel: str, config: TrainConfig) -> dict:
+    """Scores whole utterances; a caller_norm model reads each against the (at most) MAX_HISTORY utterances of its
+    speaker before it in a random order, the causal protocol of a live call (caller_profile)."""
     arrays = [store.get(u, channel) for u, _ in items]
-    probabilities = predict(model, arrays, config.segment_frames)
+    profiles = None
+    if config.caller_norm:
+        histories = caller_profile.causal_histories([u.speaker for u, _ in items], caller_profile.MAX_HISTORY)
+        history = caller_profile.HistoryProfiles(arrays, model.default_profile.cpu().numpy())
+        profiles = [history.of(h) for h in histories]
+    probabilities = predict(model, arrays, config.segment_frames, profiles=profiles)
     truth = [label for _, label in items]
     result = summarise(truth, probabilities.argmax(1).tolist(), [u.corpus for u, _ in items], len(model.config.labels))
     result["predictions"] = [
         {"path": u.path, "truth": label, "probabilities": [round(float(p), 5) for p in probs]}
         for (u, label), probs in zip(items, probabilities)
     ]
+    if config.caller_norm:
+        result["caller"] = caller_figures(model, arrays, items, config)
     return result
 
 
-def build_model(config: TrainConfig, mean: np.ndarray, std: np.ndarray, aux_labels: tuple = ()) -> AttentionFCN:
+def build_model(config: TrainConfig, mean: np.ndarray, std: np.ndarray, aux_labels: tuple = (), default_profile: np.ndarray | None = None) -> AttentionFCN:
     torch.manual_seed(config.seed)
     model = AttentionFCN(
         ModelConfig(
@@ -222,6 +281,7 @@ def build_model(config: TrainConfig, mean: np.ndarray, std: np.ndarray, aux_labe
             pooling=config.pooling,
             aux_labels=aux_labels,
             level_norm=config.level_norm,
+            caller_norm=config.caller_norm,
         )
     )
     if config.pretrained == "imagenet":
@@ -231,6 +291,8 @@ def build_model(config: TrainConfig, mean: np.ndarray, std: np.ndarray, aux_labe
     with torch.no_grad():
         model.feature_mean.copy_(torch.from_numpy(mean))
         model.feature_std.copy_(torch.from_numpy(np.maximum(std, 1e-3)))
+        if config.caller_norm:
+            model.default_profile.copy_(torch.from_numpy(default_profile))
     return model
 
 
@@ -262,8 +324,20 @@ def train(args) -> None:
         speakers = {u.speaker for u, _ in train_items}
         train_items = [(u, main.get(u.path, -1)) for u in utterances if u.speaker in speakers]
     prepare = level_normalised if config.level_norm else (lambda x: x)
-    mean, std = feature_statistics([prepare(store.get(u)) for u, _ in train_items])
-    model = build_model(config, mean, std, aux_labels).to(device)
+    default_profile = None
+    if config.caller_norm:
+        if not config.level_norm:
+            raise SystemExit("--caller-norm needs --level-norm: profiles are of level-normalised spectra")
+        # Input statistics as the network sees its inputs: each utterance less its speaker's profile.
+        speakers = {s: caller_profile.profile([store.get(u) for u, _ in train_items if u.speaker == s]) for s in {u.speaker for u, _ in train_items}}
+        mean, std = feature_statistics([level_normalised(store.get(u)) - speakers[u.speaker] for u, _ in train_items])
+        default_profile = caller_profile.profile([store.get(u, channel) for u, _ in train_items for channel in ("wideband", "telephone")])
+        by_speaker_items: dict[str, list[int]] = {}
+        for j, (u, _) in enumerate(train_items):
+            by_speaker_items.setdefault(u.speaker, []).append(j)
+    else:
+        mean, std = feature_statistics([prepare(store.get(u)) for u, _ in train_items])
+    model = build_model(config, mean, std, aux_labels, default_profile).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = config.updates // config.epochs if config.updates else math.ceil(len(train_items) / config.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
@@ -300,15 +374,26 @@ def train(args) -> None:
         others = lambda n: [store.get(train_items[j][0]) for j in rng.integers(0, len(train_items), n)]  # noqa: E731
         losses = []
         for b in range(0, len(order), config.batch_size):
-            arrays, labels = [], []
+            arrays, labels, profiles = [], [], []
             for i in order[b : b + config.batch_size]:
                 u, label = train_items[i]
-                x = store.get(u, "telephone" if rng.random() < config.telephone_prob else "wideband")
+                channel = "telephone" if rng.random() < config.telephone_prob else "wideband"
+                x = store.get(u, channel)
                 x = fix_length(crop(x, config.segment_frames, rng), config.segment_frames) if config.segment_frames else crop(x, config.max_frames, rng)
-                x = corrupt(x, config, others, rng)
+                if config.caller_norm:
+                    # The history shares the call's room and line: the same corruption, drawn from the same seed.
+                    corruption_seed = int(rng.integers(2**62))
+                    x = corrupt(x, config, others, np.random.default_rng(corruption_seed))
+                    history = training_history(store, train_items, by_speaker_items[u.speaker], i, channel, config, rng)
+                    if history:
+                        history = split_like(corrupt(np.concatenate(history), config, others, np.random.default_rng(corruption_seed)), history)
+                    profiles.append(caller_profile.profile(history) if history else default_profile)
+                else:
+                    x = corrupt(x, config, others, rng)
                 x = warp(x, config.warp, rng) if config.warp else x
                 x = prepare(x if x.shape[0] >= model.min_frames() else fix_length(x, model.min_frames()))
-                arrays.append(spec_augment(x, mean, rng) if config.spec_augment else x)
+                fill = mean + profiles[-1] if config.caller_norm else mean  # zero once the network has standardised it
+                arrays.append(spec_augment(x, fill, rng) if config.spec_augment else x)
                 labels.append(label)
             if config.mixup:
                 arrays, targets = mix(arrays, labels, len(DEFAULT_LABELS), config.mixup, rng)
@@ -323,7 +408,8 @@ def train(args) -> None:
                     loss = loss + loss_fn(logits[known], target[known])
             else:
                 target = torch.from_numpy(targets).to(device) if config.mixup else torch.tensor(labels, device=device)
-                logits, _, _ = model(features, lengths)
+                profile = torch.from_numpy(np.stack(profiles)).to(device) if config.caller_norm else None
+                logits, _, _ = model(features, lengths, profile)
                 loss = loss_fn(logits, target)
             optimizer.zero_grad()
             loss.backward()
