@@ -212,6 +212,34 @@ def caller_section() -> list[str]:
     return lines if shown else []
 
 
+def caller_input_section() -> list[str]:
+    """Rows trained with caller_norm (ser_training.caller_profile): each kept LOCO part's UA by the history it is read
+    against, and angry recall for a caller angry throughout."""
+    lines = ["## Adapting to the caller in the network's input (trained to match)", "",
+             "Each utterance less its caller's long-term spectrum (`ser_training.caller_profile`), the network trained on",
+             "random histories of 0 to 10 other utterances of the same speaker. UA (wideband) on the unseen corpus with no",
+             "history (every utterance read as a call's first, against the training population's profile), with the 5 or",
+             "the 10 utterances before it in a random order of the speaker's (a live call; 10 is the row's figure in the",
+             "tables above), and with all the speaker's other utterances. Angry recall for a caller angry throughout:",
+             "each angry utterance read against 5 other angry utterances of its speaker, against 5 of any emotion, and",
+             "against none.", ""]  # fmt: skip
+    shown = False
+    for name, (_, overrides) in EXPERIMENTS.items():
+        results = [r for r in load_results(name, 1, "loco") if "caller" in r["wideband"]]
+        if not results:
+            continue
+        shown = True
+        columns = ["no history", "the 5 before it", "the 10 before it", "all other utterances", "angry recall throughout: none / 5 any / 5 angry"]
+        lines += [f"| unseen corpus ({name}, seed 1) | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+        for r in sorted(results, key=lambda r: CORPORA.index(r["test_corpus"])):
+            c = r["wideband"]["caller"]
+            angry = " / ".join(f"{100 * c[f'angry_recall_throughout_{k}']:.0f}" for k in ("none", "any_5", "angry_5"))
+            cells = [c["ua_history_none"], c["ua_history_5"], r["wideband"]["ua"], c["ua_history_all"]]
+            lines.append(f"| {r['test_corpus']} | " + " | ".join(f"{100 * v:.1f}" for v in cells) + f" | {angry} |")
+        lines.append("")
+    return lines if shown else []
+
+
 def robustness_section() -> list[str]:
     """The robustness suite's kept runs (training/results/robustness/NAME.json, `ser_training.robustness --out`)."""
     files = sorted((RESULTS / "robustness").glob("*.json"))
@@ -306,7 +334,7 @@ def report(out: Path) -> None:
         details.append("")
         if calm:
             details += calm_details(results, calm, DEFAULT_LABELS)
-    out.write_text("\n".join(lines + [""] + loco_section() + caller_section() + quantisation_section() + robustness_section() + comparisons_section() + last_epoch_section() + ["## Details", ""] + details) + "\n")
+    out.write_text("\n".join(lines + [""] + loco_section() + caller_section() + caller_input_section() + quantisation_section() + robustness_section() + comparisons_section() + last_epoch_section() + ["## Details", ""] + details) + "\n")
     print(f"wrote {out}")
 
 
