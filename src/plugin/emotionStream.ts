@@ -11,6 +11,7 @@ import { UtteranceSegmenter, type SegmentEvent, type SegmenterOptions } from '..
 import { EVENT_VERSION, type PluginEvent, type PluginEventType, type StreamErrorCode } from './events.js';
 import { CallSummary } from './callSummary.js';
 import { AudioStore } from './audioStore.js';
+import { CallerAdaptation, checkStrength, DEFAULT_STRENGTH } from './callerAdaptation.js';
 import type { InferenceQueue } from './inferenceQueue.js';
 
 /** How the host's audio arrives. Typed arrays carry samples (interleaved if channels > 1); bytes use `encoding`. */
@@ -31,6 +32,11 @@ export interface StreamOptions {
   maxBacklogMs?: number;
   /** The side of the call this stream carries ('caller', 'agent'): set on every event. Fixed when the stream opens. */
   role?: string;
+  /** 'caller': each utterance's probabilities corrected by the caller's own earlier utterances on the stream
+   *  (callerAdaptation.ts; events then carry the model's own as `unadapted`); 'none' (default). */
+  adaptation?: 'none' | 'caller';
+  /** Share of the caller's estimated bias removed with adaptation 'caller', in (0, 1] (default 0.5). */
+  adaptationStrength?: number;
 }
 
 export type AudioInput = Int16Array | Float32Array | Uint8Array;
@@ -76,6 +82,8 @@ export class EmotionStream {
   private finalsInFlight = 0;
   private closing?: Promise<void>;
   private readonly summary = new CallSummary();
+  /** The caller's final scores so far, kept whatever `adaptation` is, so that turning it on mid-call has a history. */
+  private readonly caller: CallerAdaptation;
 
   constructor(
     readonly id: string,
@@ -88,7 +96,8 @@ export class EmotionStream {
     this.decoder = new PcmDecoder({ encoding: format.encoding, channels: this.channels });
     this.segmenter = new UtteranceSegmenter(options.vad);
     this.role = options.role;
-    this.options = { interimMs: 0, nonFinite: 'error', maxBacklogMs: 10000 };
+    this.options = { interimMs: 0, nonFinite: 'error', maxBacklogMs: 10000, adaptation: 'none', adaptationStrength: DEFAULT_STRENGTH };
+    this.caller = new CallerAdaptation(deps.model.metadata.labels);
     this.update(options);
   }
 
@@ -105,6 +114,8 @@ export class EmotionStream {
     const next = { ...this.options, ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)) };
     if (!Number.isFinite(next.interimMs) || next.interimMs < 0) throw new RangeError(`interimMs must be >= 0, not ${next.interimMs}`);
     if (next.nonFinite !== 'error' && next.nonFinite !== 'zero') throw new RangeError(`nonFinite must be 'error' or 'zero'`);
+    if (next.adaptation !== 'none' && next.adaptation !== 'caller') throw new RangeError(`adaptation must be 'none' or 'caller', not '${String(next.adaptation)}'`);
+    checkStrength(next.adaptationStrength);
     this.options = next;
   }
 
@@ -288,14 +299,18 @@ export class EmotionStream {
 
   private emitEmotion(utteranceId: string, p: EmotionPrediction, start: number, end: number, firstFrame: number, final: boolean, decidedAt: number): void {
     const activity = Array.from(p.activity, (v) => Math.round(v * 1000) / 1000);
+    // Utterances follow one another, so their start orders them: an utterance is read against earlier ones only.
+    const adapted = this.options.adaptation === 'caller' ? this.caller.adapt(start, p.probabilities, this.options.adaptationStrength) : undefined;
+    if (final) this.caller.remember(start, p.probabilities);
     this.emit({
       type: 'emotion',
       utteranceId,
       final,
       startMs: start / MS,
       endMs: end / MS,
-      label: p.label,
-      probabilities: p.probabilities,
+      label: adapted?.label ?? p.label,
+      probabilities: adapted?.probabilities ?? p.probabilities,
+      ...(adapted ? { unadapted: p.probabilities } : {}),
       activity,
       frameStartMs: firstFrame * FRAME_MS,
       speechRatio: activity.filter((v) => v >= ACTIVE).length / Math.max(1, activity.length),

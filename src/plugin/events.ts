@@ -38,6 +38,9 @@ export interface EmotionEvent extends EventBase {
   endMs: number;
   label: string;
   probabilities: Record<string, number>;
+  /** With the stream's adaptation 'caller': the model's own probabilities, before the correction by the caller's
+   *  earlier utterances that `label` and `probabilities` carry. */
+  unadapted?: Record<string, number>;
   /** Attention-based speech activity, one score in [0, 1] per 10 ms frame; frame i starts at frameStartMs + 10 i. */
   activity: number[];
   frameStartMs: number;

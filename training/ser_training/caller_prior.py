@@ -30,9 +30,10 @@ THROUGHOUT_K = 5
 from .results import load_results
 
 
-def adapted(log_probabilities: np.ndarray, speakers: list[str], k: int | None, seed: int = 1) -> np.ndarray:
-    """Each row less the mean row of the same speaker's other utterances: all of them (k None), or the k before it
-    in a random order of that speaker's utterances (k=0 gives the rows unchanged)."""
+def adapted(log_probabilities: np.ndarray, speakers: list[str], k: int | None, seed: int = 1, strength: float = 1.0) -> np.ndarray:
+    """Each row less `strength` times the mean row of the same speaker's other utterances: all of them (k None), or
+    the k before it in a random order of that speaker's utterances (k=0 gives the rows unchanged). A strength below
+    1 removes part of the estimated bias: less gain where the history is balanced, less harm where it is not."""
     out = log_probabilities.copy()
     by_speaker: dict[str, list[int]] = {}
     for i, s in enumerate(speakers):
@@ -43,18 +44,18 @@ def adapted(log_probabilities: np.ndarray, speakers: list[str], k: int | None, s
             total = log_probabilities[rows].sum(axis=0)
             for i in rows:
                 if len(rows) > 1:
-                    out[i] = log_probabilities[i] - (total - log_probabilities[i]) / (len(rows) - 1)
+                    out[i] = log_probabilities[i] - strength * (total - log_probabilities[i]) / (len(rows) - 1)
             continue
         order = rows[:]
         rng.shuffle(order)
         for n, i in enumerate(order):
             before = order[max(0, n - k) : n]
             if before:
-                out[i] = log_probabilities[i] - log_probabilities[before].mean(axis=0)
+                out[i] = log_probabilities[i] - strength * log_probabilities[before].mean(axis=0)
     return out
 
 
-def recall_throughout(log_probabilities: np.ndarray, truth: list[int], speakers: list[str], label: int, k: int, seed: int = 1) -> tuple[float, float]:
+def recall_throughout(log_probabilities: np.ndarray, truth: list[int], speakers: list[str], label: int, k: int, seed: int = 1, strength: float = 1.0) -> tuple[float, float]:
     """Recall of `label` for a caller who is `label` throughout: each such utterance adapted with the mean of k other
     `label` utterances of the same speaker (where the speaker has k more), against the same utterances as they come.
     The case the balanced-history assumption gets wrong: a caller angry all call long."""
@@ -72,7 +73,7 @@ def recall_throughout(log_probabilities: np.ndarray, truth: list[int], speakers:
             history = rng.sample(others, k)
             kept += 1
             plain_hits += int(log_probabilities[i].argmax() == label)
-            adapted_hits += int((log_probabilities[i] - log_probabilities[history].mean(axis=0)).argmax() == label)
+            adapted_hits += int((log_probabilities[i] - strength * log_probabilities[history].mean(axis=0)).argmax() == label)
     return (plain_hits / kept, adapted_hits / kept) if kept else (float("nan"), float("nan"))
 
 
@@ -99,6 +100,30 @@ def table(name: str, seed: int, ks: list[int]) -> list[str]:
         angry_means += np.array(angry) / len(done)
         lines.append(f"| {corpus} | " + " | ".join(f"{100 * v:.1f}" for v in row) + f" | {100 * angry[0]:.0f} -> {100 * angry[1]:.0f} |")
     lines.append(f"| mean of {len(done)} | " + " | ".join(f"{100 * v:.1f}" for v in means) + f" | {100 * angry_means[0]:.0f} -> {100 * angry_means[1]:.0f} |")
+    return lines
+
+
+STRENGTHS = (0.25, 0.5, 0.75, 1.0)
+
+
+def strength_table(name: str, seed: int = 1) -> list[str]:
+    """Mean LOCO UA with the 5 and the 10 utterances before each, and angry recall for a caller angry throughout,
+    for each strength of the correction (the plugin's `adaptation: 'caller'` applies it with the 10 before)."""
+    speaker_of = {u.path: u.speaker for u in read_manifest(MANIFEST)}
+    results = {r["test_corpus"]: r for r in load_results(name, seed, "loco")}
+    lines = [f"| strength ({name}, seed {seed}) | mean UA, the 5 before it | mean UA, the 10 before it | UA per corpus, the 10 before it ({' / '.join(CORPORA)}) | angry recall, caller angry throughout (5 before) |", "|---|---|---|---|---|"]
+    for strength in (0.0, *STRENGTHS):
+        five, ten, per_corpus, angry = [], [], [], []
+        for corpus in CORPORA:
+            predictions = results[corpus]["wideband"]["predictions"]
+            scores = np.log(np.clip(np.array([p["probabilities"] for p in predictions]), 1e-6, 1))
+            truth = [p["truth"] for p in predictions]
+            speakers = [speaker_of[p["path"]] for p in predictions]
+            five.append(ua(truth, adapted(scores, speakers, 5, strength=strength)))
+            ten.append(ua(truth, adapted(scores, speakers, 10, strength=strength)))
+            angry.append(recall_throughout(scores, truth, speakers, ANGRY, THROUGHOUT_K, strength=strength)[1])
+        per = " / ".join(f"{100 * v:.1f}" for v in ten)
+        lines.append(f"| {strength:g}{' (as it comes)' if strength == 0 else ''} | {100 * np.mean(five):.1f} | {100 * np.mean(ten):.1f} | {per} | {100 * np.mean(angry):.0f} |")
     return lines
 
 

@@ -17,6 +17,11 @@ class CallerPriorTest(unittest.TestCase):
         self.assertEqual(ua(truth, adapted(biased, speakers, None)), 1.0)
         np.testing.assert_allclose(adapted(biased, speakers, 0), biased, err_msg="k=0: nothing before, nothing changed")
 
+    def test_a_partial_strength_removes_that_share_of_the_bias(self):
+        scores = np.log(np.array([[0.4, 0.3, 0.2, 0.1], [0.7, 0.1, 0.1, 0.1]]))
+        full, half = adapted(scores, ["s", "s"], None), adapted(scores, ["s", "s"], None, strength=0.5)
+        np.testing.assert_allclose(half, (scores + full) / 2)
+
     def test_causal_adaptation_uses_only_earlier_utterances(self):
         scores = np.log(np.array([[0.7, 0.1, 0.1, 0.1], [0.1, 0.7, 0.1, 0.1], [0.1, 0.1, 0.7, 0.1]]))
         out = adapted(scores, ["s", "s", "s"], 1, seed=3)
