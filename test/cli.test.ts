@@ -123,6 +123,7 @@ t.test('usage errors exit 2 and point at the help; ser alone is one', async (t) 
     [['serve', '--max-streams', '0'], /ser serve: --max-streams must be a positive integer, not '0'/],
     [['serve', '--workers', 'two'], /ser serve: --workers must be a positive integer, not 'two'/],
     [['predict', '--threads', '0', SAMPLE], /ser predict: --threads must be a positive integer, not '0'/],
+    [['stream', '--adaptation', 'speaker', SAMPLE], /ser stream: --adaptation is none or caller, not 'speaker'/],
   ];
   for (const [args, message] of cases) {
     const { code, stdout, stderr } = await ser(...args);

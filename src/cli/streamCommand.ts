@@ -6,11 +6,12 @@ import { decodeAudioFile } from '../stream/audioFile.js';
 import { modelOptionSpec, modelOptionsUsage, openModel } from './modelOptions.js';
 import { UsageError } from './usageError.js';
 
-export const streamUsage = `ser stream <audio file> [--realtime] [--chunk-ms 20] [--interim-ms n] [--model file.onnx]
+export const streamUsage = `ser stream <audio file> [--realtime] [--chunk-ms 20] [--interim-ms n] [--adaptation none|caller] [--model file.onnx]
 
   Runs the whole live pipeline over a recording as if it were a call (20 ms chunks at the file's own rate, resampled,
   VAD, whole-utterance inference) and prints every event a host would receive as one JSON line. --realtime paces the
-  chunks in real time; otherwise they go as fast as the pipeline takes them. --interim-ms turns on interim estimates.
+  chunks in real time; otherwise they go as fast as the pipeline takes them. --interim-ms turns on interim estimates;
+  --adaptation caller corrects each utterance by the recording's earlier ones (README, Adaptation to the caller).
 ${modelOptionsUsage}`;
 
 export async function streamCommand(args: string[]): Promise<number> {
@@ -21,6 +22,7 @@ export async function streamCommand(args: string[]): Promise<number> {
       realtime: { type: 'boolean' },
       'chunk-ms': { type: 'string' },
       'interim-ms': { type: 'string' },
+      adaptation: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -33,10 +35,12 @@ export async function streamCommand(args: string[]): Promise<number> {
   const chunkMs = Number(values['chunk-ms'] ?? 20);
   const interimMs = Number(values['interim-ms'] ?? 0);
   if (!(chunkMs > 0) || !(interimMs >= 0)) throw new UsageError('--chunk-ms must be positive and --interim-ms not negative');
+  const adaptation = values.adaptation ?? 'none';
+  if (adaptation !== 'none' && adaptation !== 'caller') throw new UsageError(`--adaptation is none or caller, not '${adaptation}'`);
   const audio = await decodeAudioFile(await readFile(positionals[0]), positionals[0]);
   const plugin = await EmotionPlugin.create({ model: await openModel(values) });
   try {
-    const stream = await plugin.openStream({ sampleRate: audio.sampleRate }, { id: positionals[0], interimMs });
+    const stream = await plugin.openStream({ sampleRate: audio.sampleRate }, { id: positionals[0], interimMs, adaptation });
     let errors = 0;
     stream.on('*', (event) => {
       if (event.type === 'error') errors++;
