@@ -112,6 +112,12 @@ t.test('ser predict gives every bad path its error line and scores the rest, eac
   });
 });
 
+t.test('ser predict takes a command line of thousands of files (onnxruntime once died of SIGSEGV on a long one)', async (t) => {
+  const { code, stdout, stderr } = await ser('predict', '--quiet', ...Array(2000).fill(SAMPLE)); // about 50 kB
+  t.equal(code, 0, stderr);
+  t.equal(stdout.trim().split('\n').length, 1, 'one line: the file once');
+});
+
 t.test('usage errors exit 2 and point at the help; ser alone is one', async (t) => {
   const empty = mkdtempSync(join(dir, 'empty-'));
   const cases: [string[], RegExp][] = [
