@@ -12,10 +12,13 @@ is in these acted corpora (every speaker acts every emotion). A real caller who 
 towards the other classes; these figures are therefore an upper bound on what a deployed form could gain.
 
 Usage: python3 -m ser_training.caller_prior NAME [--seed 1] [--k 3,5,10]
+       python3 -m ser_training.caller_prior --predictions SCORES.jsonl   (`ser predict` lines of manifest utterances)
 """
 
 import argparse
+import json
 import random
+from pathlib import Path
 
 import numpy as np
 
@@ -127,13 +130,51 @@ def strength_table(name: str, seed: int = 1) -> list[str]:
     return lines
 
 
+def predictions_table(path: Path, strengths: tuple = (0.5, 1.0)) -> list[str]:
+    """The same correction on a shipped model's own scores: `ser predict` JSON lines of manifest utterances (their
+    paths end with the manifest's), per corpus: UA as they come and with the 5 / 10 before each, and angry recall for
+    a caller angry throughout, at each strength."""
+    manifest = {u.path: u for u in read_manifest(MANIFEST)}
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    by_corpus: dict[str, list] = {}
+    for r in rows:
+        u = next((manifest[p] for p in _suffixes(r["file"]) if p in manifest), None)
+        if u is not None and u.emotion in DEFAULT_LABELS and "probabilities" in r:
+            by_corpus.setdefault(u.corpus, []).append((u, r))
+    columns = ["as it comes", *(f"strength {s:g}: the {k} before it" for s in strengths for k in (5, 10)), *(f"angry recall throughout, strength {s:g}" for s in strengths)]
+    lines = [f"| corpus ({path.name}) | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
+    for corpus in sorted(by_corpus):
+        items = by_corpus[corpus]
+        scores = np.log(np.clip(np.array([[r["probabilities"][label] for label in DEFAULT_LABELS] for _, r in items]), 1e-6, 1))
+        truth = [DEFAULT_LABELS.index(u.emotion) for u, _ in items]
+        speakers = [u.speaker for u, _ in items]
+        cells = [f"{100 * ua(truth, scores):.1f}"]
+        cells += [f"{100 * ua(truth, adapted(scores, speakers, k, strength=s)):.1f}" for s in strengths for k in (5, 10)]
+        for s in strengths:
+            plain, corrected = recall_throughout(scores, truth, speakers, ANGRY, THROUGHOUT_K, strength=s)
+            cells.append(f"{100 * plain:.0f} -> {100 * corrected:.0f}")
+        lines.append(f"| {corpus} ({len(items)}) | " + " | ".join(cells) + " |")
+    return lines
+
+
+def _suffixes(file: str) -> list[str]:
+    parts = Path(file).parts
+    return ["/".join(parts[i:]) for i in range(len(parts))]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("name")
+    parser.add_argument("name", nargs="?", help="a grid row with kept LOCO parts")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--k", default="3,5,10")
+    parser.add_argument("--predictions", type=Path, help="`ser predict` JSON lines of manifest utterances instead of a row")
     args = parser.parse_args()
-    print("\n".join(table(args.name, args.seed, [int(k) for k in args.k.split(",")])))
+    if args.predictions:
+        print("\n".join(predictions_table(args.predictions)))
+    elif args.name:
+        print("\n".join(table(args.name, args.seed, [int(k) for k in args.k.split(",")])))
+    else:
+        parser.error("give a row name or --predictions")
 
 
 if __name__ == "__main__":
