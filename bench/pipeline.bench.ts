@@ -12,6 +12,7 @@ import { decodeAudioFile } from '../src/stream/audioFile.js';
 import { resampleAll } from '../src/stream/resampler.js';
 import alawmulaw from 'alawmulaw';
 import { modelFile } from './benchModel.js';
+import { withPauses } from './withPauses.js';
 
 const RUNS = 20;
 const { path } = modelFile();
@@ -24,17 +25,6 @@ function utterance(seconds: number): Float32Array {
   const x = new Float32Array(16000 * seconds);
   for (let i = 0; i < x.length; i++) x[i] = voiced[i % voiced.length];
   return x;
-}
-
-function withSilence(parts: Float32Array[], silenceS: number): Float32Array {
-  const gap = 16000 * silenceS;
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length + gap, gap));
-  let at = gap;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length + gap;
-  }
-  return out;
 }
 
 const plugin = await EmotionPlugin.create({ model: path, log: () => {} });
@@ -53,7 +43,7 @@ const rows: string[] = [];
 for (const seconds of [1, 3, 10]) {
   const latencies: number[] = [];
   for (let r = 0; r < RUNS; r++) {
-    for (const e of await stream(withSilence([utterance(seconds)], 1))) latencies.push(e.latencyMs!);
+    for (const e of await stream(withPauses([utterance(seconds)], 1))) latencies.push(e.latencyMs!);
   }
   rows.push(`| ${seconds} s | ${latencies.length} | ${percentile(latencies, 0.5).toFixed(1)} | ${percentile(latencies, 0.95).toFixed(1)} |`);
 }
@@ -68,7 +58,7 @@ function threadCpuNs(): number {
 }
 
 async function liveCost(rate: number, pause: 'silence' | 'noise'): Promise<{ share: number; loop: number; scored: number }> {
-  const live16k = withSilence(Array.from({ length: 10 }, () => utterance(3)), 3).subarray(0, 16000 * 60);
+  const live16k = withPauses(Array.from({ length: 10 }, () => utterance(3)), 3).subarray(0, 16000 * 60);
   if (pause === 'noise') for (let i = 0; i < live16k.length; i++) live16k[i] += (Math.random() - 0.5) * 2 * 10 / 32768;
   const samples = rate === 16000 ? live16k : await resampleAll(live16k, 16000, rate);
   const pcm = Int16Array.from(samples, (v) => Math.round(Math.max(-1, Math.min(1, v)) * 32767));

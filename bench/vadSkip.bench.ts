@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { EmotionPlugin } from '../src/plugin/emotionPlugin.js';
 import { decodeAudioFile } from '../src/stream/audioFile.js';
 import { resampleAll } from '../src/stream/resampler.js';
+import { withPauses } from './withPauses.js';
 
 const DATA = process.argv[2] ?? '../shared/data';
 const PAUSE_S = 3;
@@ -29,15 +30,7 @@ const corpora = [...new Set(rows.map((r) => r.corpus))].sort();
 
 async function call(corpus: string): Promise<Float32Array> {
   const picked = rows.filter((r) => r.corpus === corpus).filter((_, i) => i % 23 === 0).slice(0, PER_CORPUS);
-  const parts = await Promise.all(picked.map(async (r) => (await decodeAudioFile(readFileSync(join(DATA, r.path)), r.path)).samples));
-  const gap = PAUSE_S * 16000;
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length + gap, gap));
-  let at = gap;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length + gap;
-  }
-  return out;
+  return withPauses(await Promise.all(picked.map(async (r) => (await decodeAudioFile(readFileSync(join(DATA, r.path)), r.path)).samples)), PAUSE_S);
 }
 
 const plugins = {

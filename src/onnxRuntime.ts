@@ -11,7 +11,7 @@ export async function loadOnnxRuntime(): Promise<OnnxRuntime> {
   if (loaded) return loaded;
   // onnxruntime's telemetry, which it gathers when it creates its environment, runs a backtracking regular expression
   // over the process's command line: one of some tens of kB (`ser predict` given a few hundred files) overflows the
-  // stack and the process dies of SIGSEGV. We send no telemetry anywhere, so it is off unless the host sets it.
+  // stack and the process dies of SIGSEGV. The plugin has no use for it, so it is off unless the host sets it.
   process.env.ORT_DISABLE_TELEMETRY ??= '1';
   try {
     loaded = (await import('onnxruntime-node')).default;

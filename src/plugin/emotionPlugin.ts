@@ -23,7 +23,7 @@ export interface PluginOptions extends EmotionModelOptions {
    *  Load): the handoff of each batch costs about what scoring it does, and the inference thread needs the other core. */
   vadThread?: 'main' | 'worker';
   /** Windows outside utterances answered without the VAD's network: 'noise' (default), digital silence and windows
-   *  no louder than the stream's running noise floor; 'silence', digital silence only (docs/vad.md). */
+   *  no louder than the stream's running noise floor; 'silence', digital silence only (README, VAD). */
   vadSkip?: VadSkip;
   queue?: QueueOptions;
   resamplerQuality?: ResamplerQuality;

@@ -80,6 +80,11 @@ def recall_throughout(log_probabilities: np.ndarray, truth: list[int], speakers:
     return (plain_hits / kept, adapted_hits / kept) if kept else (float("nan"), float("nan"))
 
 
+def log_scores(probabilities: list) -> np.ndarray:
+    """ln p per utterance and class, p floored at 1e-6 (as the plugin's callerAdaptation.ts) so that none is -inf."""
+    return np.log(np.clip(np.array(probabilities), 1e-6, 1))
+
+
 def ua(truth: list[int], scores: np.ndarray) -> float:
     return unweighted_accuracy(confusion(truth, list(scores.argmax(axis=1)), scores.shape[1]))
 
@@ -94,7 +99,7 @@ def table(name: str, seed: int, ks: list[int]) -> list[str]:
     done = [c for c in CORPORA if c in results]
     for corpus in done:
         predictions = results[corpus]["wideband"]["predictions"]
-        scores = np.log(np.clip(np.array([p["probabilities"] for p in predictions]), 1e-6, 1))
+        scores = log_scores([p["probabilities"] for p in predictions])
         truth = [p["truth"] for p in predictions]
         speakers = [speaker_of[p["path"]] for p in predictions]
         row = [ua(truth, scores), ua(truth, adapted(scores, speakers, None)), *(ua(truth, adapted(scores, speakers, k)) for k in ks)]
@@ -116,10 +121,10 @@ def strength_table(name: str, seed: int = 1) -> list[str]:
     results = {r["test_corpus"]: r for r in load_results(name, seed, "loco")}
     lines = [f"| strength ({name}, seed {seed}) | mean UA, the 5 before it | mean UA, the 10 before it | UA per corpus, the 10 before it ({' / '.join(CORPORA)}) | angry recall, caller angry throughout (5 before) |", "|---|---|---|---|---|"]
     for strength in (0.0, *STRENGTHS):
-        five, ten, per_corpus, angry = [], [], [], []
+        five, ten, angry = [], [], []
         for corpus in CORPORA:
             predictions = results[corpus]["wideband"]["predictions"]
-            scores = np.log(np.clip(np.array([p["probabilities"] for p in predictions]), 1e-6, 1))
+            scores = log_scores([p["probabilities"] for p in predictions])
             truth = [p["truth"] for p in predictions]
             speakers = [speaker_of[p["path"]] for p in predictions]
             five.append(ua(truth, adapted(scores, speakers, 5, strength=strength)))
@@ -145,7 +150,7 @@ def predictions_table(path: Path, strengths: tuple = (0.5, 1.0)) -> list[str]:
     lines = [f"| corpus ({path.name}) | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for corpus in sorted(by_corpus):
         items = by_corpus[corpus]
-        scores = np.log(np.clip(np.array([[r["probabilities"][label] for label in DEFAULT_LABELS] for _, r in items]), 1e-6, 1))
+        scores = log_scores([[r["probabilities"][label] for label in DEFAULT_LABELS] for _, r in items])
         truth = [DEFAULT_LABELS.index(u.emotion) for u, _ in items]
         speakers = [u.speaker for u, _ in items]
         cells = [f"{100 * ua(truth, scores):.1f}"]

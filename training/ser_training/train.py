@@ -218,9 +218,7 @@ def predict(model: AttentionFCN, arrays: list[np.ndarray], segment_frames: int =
     return result / np.bincount(owner, minlength=len(arrays))[:, None]
 
 
-
-
-def caller_figures(model, arrays: list[np.ndarray], items, config: TrainConfig) -> dict:
+def caller_figures(model, arrays: list[np.ndarray], items) -> dict:
     """A caller_norm model's UA with no history (every utterance a call's first), with the 5 before it, and with all
     the speaker's other utterances; and angry recall for a caller angry throughout: each angry utterance read against
     5 other angry utterances of its speaker, against 5 of any emotion, and against none."""
@@ -265,7 +263,7 @@ def evaluate(model, store, items, channel: str, config: TrainConfig) -> dict:
         for (u, label), probs in zip(items, probabilities)
     ]
     if config.caller_norm:
-        result["caller"] = caller_figures(model, arrays, items, config)
+        result["caller"] = caller_figures(model, arrays, items)
     return result
 
 
