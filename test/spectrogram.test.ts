@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { from, lastValueFrom, toArray } from 'rxjs';
-import { BluesteinPower } from '../src/stream/bluesteinPower.js';
+import { RealDftPower } from '../src/stream/realDftPower.js';
 import { AudioInputError } from '../src/stream/errors.js';
 import { SPECTROGRAM, frameCount, hammingWindow, logSpectrogram } from '../src/stream/spectrogram.js';
 import { SpectrogramFramer, spectrogramFrames, type SpectrogramFrame } from '../src/stream/spectrogramFrames.js';
@@ -38,8 +38,8 @@ function framesOf(x: Float32Array): SpectrogramFrame[] {
   return frames;
 }
 
-t.test('the Bluestein 800-point DFT matches a direct DFT to 1e-6 relative', async (t) => {
-  const dft = new BluesteinPower(dftSize, windowLength, bins, hammingWindow(windowLength));
+t.test('the single-precision 800-point DFT matches a direct double-precision DFT', async (t) => {
+  const dft = new RealDftPower(dftSize, windowLength, bins, hammingWindow(windowLength));
   const signals = { noise: noise(4000, 11), tone: sine(437.3, 16000, 4000), chirpy: noise(4000, 5, 0.01).map((v, i) => v + Math.sin(i * i * 1e-5)) };
   for (const [name, x] of Object.entries(signals)) {
     for (const offset of [0, 160, 1234, 4000 - windowLength]) {
@@ -48,11 +48,18 @@ t.test('the Bluestein 800-point DFT matches a direct DFT to 1e-6 relative', asyn
       const slow = directPower(x, offset);
       const peak = Math.max(...slow);
       let worst = 0;
-      // Relative to each bin, with the peak's double-precision rounding as the smallest meaningful scale.
-      for (let k = 0; k < bins; k++) worst = Math.max(worst, Math.abs(fast[k] - slow[k]) / Math.max(slow[k], peak * 1e-12));
-      t.ok(worst < 1e-6, `${name} @${offset}: worst relative error ${worst.toExponential(2)}`);
+      let worstLog = 0;
+      // Relative to each bin, with double precision's rounding of the peak as the smallest scale; in the log, the
+      // model's input, single precision is within 0.02 dB.
+      for (let k = 0; k < bins; k++) {
+        worst = Math.max(worst, Math.abs(fast[k] - slow[k]) / Math.max(slow[k], peak * 1e-12));
+        worstLog = Math.max(worstLog, Math.abs(Math.log(fast[k] + SPECTROGRAM.logFloor) - Math.log(slow[k] + SPECTROGRAM.logFloor)));
+      }
+      t.ok(worstLog < 5e-3, `${name} @${offset}: worst relative error ${worst.toExponential(2)}, in the log ${worstLog.toExponential(2)}`);
     }
   }
+  t.throws(() => new RealDftPower(810, windowLength, bins, hammingWindow(windowLength)), RangeError, 'a size PFFFT cannot take');
+  t.throws(() => new RealDftPower(dftSize, windowLength, 401, hammingWindow(windowLength)), RangeError, 'more bins than the real DFT has');
 });
 
 t.test('a pure tone peaks at its bin (20 Hz apart)', async (t) => {
@@ -147,6 +154,13 @@ sys.stdout.buffer.write(np.log(power + 1e-10).astype('<f4').tobytes())`;
   const reference = new Float32Array(out.buffer, out.byteOffset, out.byteLength / 4);
   t.equal(reference.length, spectrogram.data.length, 'same number of values');
   let worst = 0;
-  for (let i = 0; i < reference.length; i++) worst = Math.max(worst, Math.abs(reference[i] - spectrogram.data[i]));
-  t.ok(worst < 1e-4, `${row.path}: largest log-power difference ${worst.toExponential(2)}`);
+  let total = 0;
+  for (let i = 0; i < reference.length; i++) {
+    const difference = Math.abs(reference[i] - spectrogram.data[i]);
+    worst = Math.max(worst, difference);
+    total += difference;
+  }
+  // Single against double precision: the quietest bins differ most, by hundredths of a decibel.
+  t.ok(worst < 1e-2, `${row.path}: largest log-power difference ${worst.toExponential(2)}`);
+  t.ok(total / reference.length < 1e-4, `${row.path}: mean log-power difference ${(total / reference.length).toExponential(2)}`);
 });

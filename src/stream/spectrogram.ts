@@ -1,11 +1,11 @@
-import { BluesteinPower } from './bluesteinPower.js';
+import { RealDftPower } from './realDftPower.js';
 import { MODEL_SAMPLE_RATE, enforceFinite } from './audioFormat.js';
 
 /**
  * The log spectrogram of Zhang et al. (Sec. 3.1 of "Attention Based Fully Convolutional Network for Speech Emotion
  * Recognition"), the only feature implementation in the project: training reads what this module writes.
  *
- * At 16 kHz: a symmetric Hamming window of 40 ms (640 samples), a shift of 10 ms (160 samples), the exact 800-point DFT
+ * At 16 kHz: a symmetric Hamming window of 40 ms (640 samples), a shift of 10 ms (160 samples), the 800-point DFT
  * of the windowed frame zero-padded to 800 samples, the 200 lowest bins (k * 20 Hz, 0 to 3980 Hz), and
  *   S[t, k] = ln(|X_t(k)|^2 + LOG_FLOOR)
  * with samples scaled to [-1, 1]. No mean or variance normalisation happens here: the model applies its own.
@@ -41,7 +41,7 @@ export function frameCount(samples: number): number {
 
 /** Computes log-power frames; holds scratch buffers, so one instance per thread of computation. */
 export class SpectrogramFrameComputer {
-  private readonly dft = new BluesteinPower(
+  private readonly dft = new RealDftPower(
     SPECTROGRAM.dftSize,
     SPECTROGRAM.windowLength,
     SPECTROGRAM.bins,
