@@ -21,6 +21,7 @@ import torch
 from torch import nn
 
 from . import caller_profile, protocols
+from .adversary import CorpusAdversary, reversal_weight
 from .augment import babble, coloured_noise, mix_at_snr, reverberate
 from .checkpoint import load_checkpoint, save_checkpoint
 from .data import FeatureStore, SpeakerNormalisedStore, feature_statistics, read_manifest, select
@@ -66,6 +67,7 @@ class TrainConfig:
     caller_norm: bool = False  # ModelConfig.caller_norm: each utterance read against its caller's earlier speech
     noise_prob: float = 0.0  # chance of additive noise (coloured noise or babble of training speakers), 0-30 dB SNR
     reverb_prob: float = 0.0  # chance of late reverberation, RT60 0.2-1.0 s, direct-to-reverberant ratio 0-12 dB
+    corpus_adversary: float = 0.0  # > 0: corpus-adversarial training (ser_training.adversary), the reversal's final weight
     seed: int = 1
 
 
@@ -336,7 +338,13 @@ def train(args) -> None:
     else:
         mean, std = feature_statistics([prepare(store.get(u)) for u, _ in train_items])
     model = build_model(config, mean, std, aux_labels, default_profile).to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    adversary, train_corpora = None, sorted({u.corpus for u, _ in train_items})
+    if config.corpus_adversary:
+        if config.mixup or config.aux_weight or len(train_corpora) < 2:
+            raise SystemExit("--corpus-adversary needs two or more training corpora and no --mixup or --aux-weight")
+        adversary = CorpusAdversary(model.classifier.in_features, len(train_corpora)).to(device)
+    trained = lambda: list(model.parameters()) + (list(adversary.parameters()) if adversary else [])  # noqa: E731
+    optimizer = torch.optim.AdamW(trained(), lr=config.lr, weight_decay=config.weight_decay)
     steps_per_epoch = config.updates // config.epochs if config.updates else math.ceil(len(train_items) / config.batch_size)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
         optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15
@@ -347,7 +355,9 @@ def train(args) -> None:
     if last.exists():
         model, state = load_checkpoint(last)
         model.to(device)
-        optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+        if adversary:
+            adversary.load_state_dict(state.pop("adversary"))
+        optimizer = torch.optim.AdamW(trained(), lr=config.lr, weight_decay=config.weight_decay)
         optimizer.load_state_dict(state.pop("optimizer"))
         schedule = torch.optim.lr_scheduler.OneCycleLR(
             optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.15
@@ -370,7 +380,7 @@ def train(args) -> None:
         else:
             order = rng.permutation(len(train_items))
         others = lambda n: [store.get(train_items[j][0]) for j in rng.integers(0, len(train_items), n)]  # noqa: E731
-        losses = []
+        losses, corpus_hits = [], []
         for b in range(0, len(order), config.batch_size):
             arrays, labels, profiles = [], [], []
             for i in order[b : b + config.batch_size]:
@@ -407,14 +417,23 @@ def train(args) -> None:
             else:
                 target = torch.from_numpy(targets).to(device) if config.mixup else torch.tensor(labels, device=device)
                 profile = torch.from_numpy(np.stack(profiles)).to(device) if config.caller_norm else None
-                logits, _, _ = model(features, lengths, profile)
+                c, _, _ = model.pool(features, lengths, profile)
+                logits = model.classifier(c)
                 loss = loss_fn(logits, target)
+                if adversary:
+                    progress = (epoch * steps_per_epoch + b // config.batch_size) / (config.epochs * steps_per_epoch)
+                    corpus_logits = adversary(c, reversal_weight(progress, config.corpus_adversary))
+                    corpus = torch.tensor([train_corpora.index(train_items[i][0].corpus) for i in order[b : b + config.batch_size]], device=device)
+                    loss = loss + nn.functional.cross_entropy(corpus_logits, corpus)
+                    corpus_hits += (corpus_logits.argmax(1) == corpus).tolist()
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
             schedule.step()
             losses.append(float(loss))
         record = {"epoch": epoch + 1, "loss": float(np.mean(losses))}
+        if adversary:  # how well the corpus can still be told from c (chance: 1 / the number of training corpora)
+            record["corpus_accuracy"] = float(np.mean(corpus_hits))
         if val_items:
             wide = evaluate(model, store, val_items, "wideband", config)
             tel = evaluate(model, store, val_items, "telephone", config)
@@ -430,7 +449,8 @@ def train(args) -> None:
             state["best_score"] = score
             state["best_epoch"] = epoch + 1
             save_checkpoint(out / "best.pt", model, train_config=asdict(config), epoch=epoch + 1)
-        save_checkpoint(last, model, optimizer=optimizer.state_dict(), schedule=schedule.state_dict(), train_config=asdict(config), **state)
+        extra = {"adversary": adversary.state_dict()} if adversary else {}
+        save_checkpoint(last, model, optimizer=optimizer.state_dict(), schedule=schedule.state_dict(), train_config=asdict(config), **extra, **state)
 
     if state["epoch"] < config.epochs:
         print(f"stopped after epoch {state['epoch']} of {config.epochs}; rerun to resume", flush=True)

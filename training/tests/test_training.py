@@ -164,6 +164,27 @@ class AugmentTest(unittest.TestCase):
         np.testing.assert_allclose(labels, 0.25, atol=0.03)
 
 
+class AdversaryTest(unittest.TestCase):
+    def test_gradient_reversal_is_the_identity_forward_and_turns_the_gradient_back(self):
+        import torch
+
+        from ser_training.adversary import reverse_gradient
+
+        x = torch.tensor([1.0, -2.0, 3.0], requires_grad=True)
+        y = reverse_gradient(x, 0.3)
+        self.assertTrue(torch.equal(y, x.detach()))
+        (y * torch.tensor([1.0, 2.0, 4.0])).sum().backward()
+        self.assertTrue(torch.allclose(x.grad, torch.tensor([-0.3, -0.6, -1.2])))
+
+    def test_reversal_weight_ramps_from_nothing_to_its_final_value(self):
+        from ser_training.adversary import reversal_weight
+
+        weights = [reversal_weight(p / 10, 0.3) for p in range(11)]
+        self.assertEqual(weights[0], 0.0)
+        self.assertEqual(weights, sorted(weights))
+        self.assertAlmostEqual(weights[-1], 0.3, places=3)
+
+
 class MetricsTest(unittest.TestCase):
     def test_weighted_and_unweighted_accuracy(self):
         truth = [0, 0, 0, 0, 1, 2, 3, 3]
@@ -302,6 +323,32 @@ class TrainingTest(unittest.TestCase):
         self.assertEqual({p["path"].split("/")[0] for p in result["wideband"]["predictions"]}, {"a"})
         self.assertEqual(result["wideband"]["n"], 5 * 4 * 3)
         self.assertEqual(set(result["train_speakers"]), {f"b-{s}" for s in range(5)})
+
+    def test_corpus_adversarial_run_logs_the_corpus_classifier_resumes_and_exports_without_it(self):
+        import onnx
+
+        from ser_training.checkpoint import load_checkpoint
+        from ser_training.export import export_onnx
+
+        with tempfile.TemporaryDirectory() as d:
+            root = Path(d)
+            args = dict(features=root / "features", manifest=synthetic_corpus(root), out=root / "adv", split="fold1",
+                        threads=1, device="cpu", epochs=2, updates=10, batch_size=8, lr=3e-3, max_frames=100,
+                        encoder="alexnet", norm="batch", seed=9, holdout=False, sampling="balanced",
+                        corpus_adversary=0.3)  # fmt: skip
+            train(SimpleNamespace(**args, stop_after=1))
+            train(SimpleNamespace(**args, stop_after=0))  # the corpus classifier resumes with the network
+            result = json.loads((root / "adv" / "result.json").read_text())
+            model, _ = load_checkpoint(root / "adv" / "best.pt")
+            graph = onnx.load(str(export_onnx(model, root / "adv.onnx", "adv"))).graph
+            with self.assertRaisesRegex(SystemExit, "two or more training corpora"):
+                train(SimpleNamespace(**{**args, "out": root / "one", "split": "loco-a"}, stop_after=0))
+        accuracy = [h["corpus_accuracy"] for h in result["history"]]
+        self.assertEqual(len(accuracy), 2)
+        self.assertTrue(all(0.0 <= a <= 1.0 for a in accuracy), accuracy)
+        self.assertEqual(result["wideband"]["n"], 2 * 4 * 3)
+        self.assertEqual([o.name for o in graph.output], ["probabilities", "attention", "attention_lengths"])
+        self.assertFalse([k for k in model.state_dict() if "adversary" in k or k.startswith("net.")], "no corpus head in the network")
 
     def test_speaker_normalised_inputs_train_evaluate_alike_and_do_not_export(self):
         from ser_training.data import SpeakerNormalisedStore
