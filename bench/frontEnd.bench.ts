@@ -1,5 +1,5 @@
 /**
- * Front-end throughput, single core (Node runs this on one thread): the exact 800-point log spectrogram in batch and
+ * Front-end throughput, single core (Node runs this on one thread): the 800-point log spectrogram in batch and
  * streamed in 10 ms and 20 ms chunks, and the resampler's real-time factor in 20 ms chunks. Prints a Markdown table.
  * Run: npm run bench
  */
