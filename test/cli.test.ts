@@ -32,6 +32,11 @@ t.test('ser --help lists the commands', async (t) => {
   t.match(stdout, /ser spectrogram <audio file>/);
 });
 
+t.test('npx ser runs the built command, as the README has it (the bin must be executable)', async (t) => {
+  const { stdout } = await run('npx', ['--no-install', 'ser', '--help']);
+  t.match(stdout, /ser spectrogram <audio file>/);
+});
+
 t.test('ser spectrogram writes the [frames, 200] float32 log spectrogram as .npy', async (t) => {
   const out = join(dir, 'caller.npy');
   const { code, stderr } = await ser('spectrogram', SAMPLE, '--out', out);
