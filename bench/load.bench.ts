@@ -4,7 +4,8 @@
  * lead-in of silence (so utterances do not all end together), then 5 utterances of 3 s speech and 3 s silence. For
  * each N: the server's CPU and memory, its event-loop lag, the latency of each final emotion event (from the moment
  * the audio that completes the VAD's 500 ms end-of-speech hangover was sent to the event's arrival), and the count of
- * utterances sent against speech_end and final emotion events received.
+ * utterances sent against speech_end and final emotion events received. "inference" is each inference call's own
+ * time (from the model's call to its result, in its thread), so that server-side latency less it is the queue's wait.
  * Prints Markdown. Run: npm run bench:load [-- 1,10,50,100,200] [--workers N] [--vad-thread main|worker] [--pauses silence|noise]
  */
 import { Call, FRAME_MS, Ticker, percentile, serverSetup, startServer } from './load/calls.js';
@@ -40,11 +41,12 @@ async function run(count: number): Promise<string> {
   const speechEnds = calls.reduce((s, c) => s + c.speechEnds, 0);
   const errors = calls.flatMap((c) => c.errors);
   if (errors.length) console.error(`N=${count}: ${errors.length} errors, e.g. ${errors[0]}`);
+  const inference = samples.flatMap((s) => s.inferenceMs);
   const f = (v: number) => v.toFixed(0);
-  return `| ${count} | ${f((100 * cpuMs) / wallMs)}% | ${f(Math.max(...samples.map((s) => s.rssMb)))} | ${f(Math.max(...samples.map((s) => s.loopLagP99Ms)))} | ${f(percentile(latencies, 0.5))} / ${f(percentile(latencies, 0.95))} / ${f(percentile(latencies, 0.99))} | ${f(percentile(finals.map((x) => x.serverLatencyMs), 0.95))} | ${count * UTTERANCES} / ${speechEnds} / ${finals.length} / ${errors.length} | ${f((100 * (client.user + client.system)) / 1000 / wallMs)}% |`;
+  return `| ${count} | ${f((100 * cpuMs) / wallMs)}% | ${f(Math.max(...samples.map((s) => s.rssMb)))} | ${f(Math.max(...samples.map((s) => s.loopLagP99Ms)))} | ${f(percentile(latencies, 0.5))} / ${f(percentile(latencies, 0.95))} / ${f(percentile(latencies, 0.99))} | ${f(percentile(finals.map((x) => x.serverLatencyMs), 0.95))} | ${f(percentile(inference, 0.5))} / ${f(percentile(inference, 0.95))} | ${count * UTTERANCES} / ${speechEnds} / ${finals.length} / ${errors.length} | ${f((100 * (client.user + client.system)) / 1000 / wallMs)}% |`;
 }
 
 console.log(`Load: N streams of 8 kHz mu-law speech in real time over WebSocket on loopback, ${UTTERANCES} utterances of 3 s each, pauses of ${pauses === 'noise' ? 'line noise' : 'digital silence'}; server ${JSON.stringify(setup)}\n`);
-console.log('| streams | server CPU (of one core) | server RSS MB (max) | event-loop lag p99 ms (worst 2 s) | latency p50 / p95 / p99 ms | server-side p95 ms | utterances sent / speech_end / final / errors | client CPU |');
-console.log('|---|---|---|---|---|---|---|---|');
+console.log('| streams | server CPU (of one core) | server RSS MB (max) | event-loop lag p99 ms (worst 2 s) | latency p50 / p95 / p99 ms | server-side p95 ms | inference p50 / p95 ms | utterances sent / speech_end / final / errors | client CPU |');
+console.log('|---|---|---|---|---|---|---|---|---|');
 for (const count of COUNTS) console.log(await run(count));

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
@@ -81,6 +81,8 @@ t.test('ser serve listens on loopback unless told otherwise, prints a URL to pas
   const plain = await serve();
   t.match(plain, /listening on ws:\/\/127\.0\.0\.1:\d+\/stream /);
   t.notMatch(plain, /warning/);
+  if (availableParallelism() >= 2) t.match(plain, /runs on cpu in 2 worker threads/, 'two inference threads by default');
+  t.match(await serve('--workers', '1'), /runs on cpu in a worker thread/);
   const open = await serve('--host', '0.0.0.0');
   t.match(open, /warning: listening on 0\.0\.0\.0 without --token/);
   t.match(open, /listening on ws:\/\/127\.0\.0\.1:\d+\/stream /, 'a URL a person can paste');

@@ -15,6 +15,8 @@ export interface ServerSample {
   loopLagP99Ms: number;
   loopLagMaxMs: number;
   streams: number;
+  /** Milliseconds each inference call took since the last sample (from the model's call to its result). */
+  inferenceMs: number[];
 }
 
 const setup = JSON.parse(process.argv[2] ?? '{}') as ServerSetup;
@@ -23,6 +25,8 @@ const plugin = await EmotionPlugin.create({ log: () => {}, workers: setup.worker
 const server = await EmotionServer.listen({ plugin, port: 0, maxStreams: 10_000, maxPendingPerAddress: 10_000, maxPayload: 64 * 1024 });
 const lag = monitorEventLoopDelay({ resolution: 10 });
 lag.enable();
+let inferenceMs: number[] = [];
+plugin.onInference((seconds) => inferenceMs.push(1000 * seconds));
 let cpu = process.cpuUsage();
 let wall = performance.now();
 
@@ -36,7 +40,9 @@ process.on('message', async (message: string) => {
       loopLagP99Ms: lag.percentile(99) / 1e6,
       loopLagMaxMs: lag.max / 1e6,
       streams: server.streams,
+      inferenceMs,
     };
+    inferenceMs = [];
     cpu = process.cpuUsage();
     wall = performance.now();
     lag.reset();

@@ -22,9 +22,10 @@ function positive(values: Record<string, string | undefined>, name: string): num
   return n;
 }
 
-export function openModel(values: { model?: string; device?: string; threads?: string; workers?: string }) {
+/** `defaultWorkers`: the inference threads when --workers is not given (the model's own default, 1, if undefined). */
+export function openModel(values: { model?: string; device?: string; threads?: string; workers?: string }, defaultWorkers?: number) {
   const threads = positive(values, 'threads');
-  const workers = positive(values, 'workers');
+  const workers = positive(values, 'workers') ?? defaultWorkers;
   const device = (values.device ?? 'auto') as Device;
   if (!['auto', 'cuda', 'webgpu', 'cpu'].includes(device)) throw new UsageError(`--device must be auto, cuda, webgpu or cpu, not '${device}'`);
   return loadEmotionModel(values.model ?? DEFAULT_MODEL_PATH, { device, threads, workers });

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { EmotionPlugin } from '../plugin/emotionPlugin.js';
@@ -11,6 +12,8 @@ export const serveUsage = `ser serve [--port 8080] [--host 127.0.0.1] [--token s
   Listens on 127.0.0.1 unless --host names another address (0.0.0.0 or :: for every interface; without --token
   that prints a warning). --max-streams caps the streams open at once (default 200); a connection over it is
   closed with 1013 (try again later), which a load balancer or client retries on another server.
+  The network runs in two inference threads where the machine has two cores or more (--workers overrides): with
+  many calls, utterances that end together are then scored side by side instead of waiting (BENCHMARKS.md, Load).
 
   Endpoints (WebSocket; with --token, each needs ?token=... or an Authorization: Bearer header):
     ws://host:port/stream    the project's protocol: JSON start {sampleRate, encoding, channels, streamId}, binary
@@ -54,7 +57,7 @@ export async function serveCommand(args: string[]): Promise<number> {
   const level = values['log-level'] ?? 'info';
   if (!LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LEVELS.join(', ')}, not '${level}'`);
   const logger = pino({ level }, pino.destination(2));
-  const model = await openModel(values);
+  const model = await openModel(values, Math.min(2, availableParallelism()));
   const plugin = await EmotionPlugin.create({ model });
   const host = values.host ?? '127.0.0.1';
   if (!isLoopback(host) && values.token === undefined) {
