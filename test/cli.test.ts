@@ -153,6 +153,7 @@ t.test('ser serve --help lists every endpoint the server answers', async (t) => 
   const { code, stdout } = await ser('serve', '--help');
   t.equal(code, 0);
   for (const path of Object.keys(ENDPOINTS)) t.match(stdout, new RegExp(`ws://host:port${path}\\s`), path);
+  t.match(stdout, /--workers n .*\(default 2, or 1 on a single core\)/, 'the default it really has');
 });
 
 t.test('bad command lines and bad files exit 2 with a message, not a stack trace', async (t) => {

@@ -16,7 +16,7 @@ export const attentionUsage = `ser attention <audio file> [--out file.png|file.s
   Fig. 4) on one time axis, with the file's prediction as the title, frequency axes in Hz, colour scales, and the
   utterances the VAD finds shaded; prints the prediction. PNG, or SVG when --out ends in .svg; the default output
   is <file name>.attention.png.
-${modelOptionsUsage}`;
+${modelOptionsUsage()}`;
 
 export async function attentionCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

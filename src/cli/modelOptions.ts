@@ -10,10 +10,11 @@ export const modelOptionSpec = {
   workers: { type: 'string' },
 } as const;
 
-export const modelOptionsUsage = `  --model file.onnx   the model to run (default: the shipped ${DEFAULT_MODEL_PATH.split('/').slice(-2).join('/')})
+/** The usage lines of those options; `workersDefault` says what --workers is when not given. */
+export const modelOptionsUsage = (workersDefault = '1') => `  --model file.onnx   the model to run (default: the shipped ${DEFAULT_MODEL_PATH.split('/').slice(-2).join('/')})
   --device name       auto (default: CUDA, then WebGPU, then CPU), cuda, webgpu or cpu
   --threads n         threads per inference (default 1)
-  --workers n         inference threads, each with its own session, scoring utterances side by side (default 1)`;
+  --workers n         inference threads, each with its own session, scoring utterances side by side (default ${workersDefault})`;
 
 function positive(values: Record<string, string | undefined>, name: string): number | undefined {
   const given = values[name];

@@ -15,7 +15,7 @@ export const predictUsage = `ser predict <audio files or folders...> [--model fi
   file, larger than --max-file-mb, not audio) gets a line with "error" instead, the others are still scored, and the
   exit status is then 1. No audio file at all is a usage error (exit status 2). On a terminal, stderr shows how many
   files are done, the rate and the time left; --quiet turns that off.
-${modelOptionsUsage}`;
+${modelOptionsUsage()}`;
 
 /** Activity scores at or above this count as speech in the summary. */
 const ACTIVE = 0.5;

@@ -12,8 +12,8 @@ export const serveUsage = `ser serve [--port 8080] [--host 127.0.0.1] [--token s
   Listens on 127.0.0.1 unless --host names another address (0.0.0.0 or :: for every interface; without --token
   that prints a warning). --max-streams caps the streams open at once (default 200); a connection over it is
   closed with 1013 (try again later), which a load balancer or client retries on another server.
-  The network runs in two inference threads where the machine has two cores or more (--workers overrides): with
-  many calls, utterances that end together are then scored side by side instead of waiting (BENCHMARKS.md, Load).
+  The network runs in two inference threads where the machine has two cores or more: with many calls, utterances
+  that end together are then scored side by side instead of waiting (BENCHMARKS.md, Load).
 
   Endpoints (WebSocket; with --token, each needs ?token=... or an Authorization: Bearer header):
     ws://host:port/stream    the project's protocol: JSON start {sampleRate, encoding, channels, streamId}, binary
@@ -30,7 +30,7 @@ export const serveUsage = `ser serve [--port 8080] [--host 127.0.0.1] [--token s
   Every event of every stream is also printed on stdout as a JSON line; logs (JSON lines, a line per stream start
   and end and per error) go to stderr at --log-level (fatal, error, warn, info, debug or silent). Ctrl-C finishes the
   streams in flight.
-${modelOptionsUsage}`;
+${modelOptionsUsage('2, or 1 on a single core')}`;
 
 export async function serveCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({

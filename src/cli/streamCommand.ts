@@ -12,7 +12,7 @@ export const streamUsage = `ser stream <audio file> [--realtime] [--chunk-ms 20]
   VAD, whole-utterance inference) and prints every event a host would receive as one JSON line. --realtime paces the
   chunks in real time; otherwise they go as fast as the pipeline takes them. --interim-ms turns on interim estimates;
   --adaptation caller corrects each utterance by the recording's earlier ones (README, Adaptation to the caller).
-${modelOptionsUsage}`;
+${modelOptionsUsage()}`;
 
 export async function streamCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
