@@ -6,7 +6,7 @@
  * the audio that completes the VAD's 500 ms end-of-speech hangover was sent to the event's arrival), and the count of
  * utterances sent against speech_end and final emotion events received. "inference" is each inference call's own
  * time (from the model's call to its result, in its thread), so that server-side latency less it is the queue's wait.
- * Prints Markdown. Run: npm run bench:load [-- 1,10,50,100,200] [--workers N] [--vad-thread main|worker] [--pauses silence|noise]
+ * Prints Markdown. Run: npm run bench:load [-- 1,10,50,100,200] [--workers N] [--vad-thread main|worker] [--model FILE] [--pauses silence|noise]
  */
 import { Call, FRAME_MS, Ticker, percentile, serverSetup, startServer } from './load/calls.js';
 

@@ -3,7 +3,7 @@
  * (each call: a 0-2 s lead-in, then 1 to 3 utterances of 1.5-3 s speech and 1-2 s silence, in real time, 8 kHz
  * mu-law over WebSocket). Every few seconds: the server's RSS, heap and event-loop lag; at the end, the RSS trend
  * (least-squares slope over the second half, after warm-up) and every utterance accounted for.
- * Prints Markdown. Run: npm run bench:soak [-- minutes streams] [--workers N] [--vad-thread main|worker]   (default 10 minutes, 50 streams)
+ * Prints Markdown. Run: npm run bench:soak [-- minutes streams] [--workers N] [--vad-thread main|worker] [--model FILE]   (default 10 minutes, 50 streams)
  */
 import { Call, FRAME_MS, Ticker, percentile, serverSetup, startServer, type CallPlan } from './load/calls.js';
 

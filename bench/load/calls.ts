@@ -140,17 +140,20 @@ export interface ServerUnderTest {
 export interface ServerSetup {
   workers?: number;
   vadThread?: 'main' | 'worker';
+  /** The emotion model's file (default: the shipped model), so that two models compare in one session. */
+  model?: string;
 }
 
-/** The benchmark's own arguments after its positional ones: --workers N, --vad-thread main|worker, and the calls'
- *  --pauses silence|noise. */
+/** The benchmark's own arguments after its positional ones: --workers N, --vad-thread main|worker, --model FILE, and
+ *  the calls' --pauses silence|noise. */
 export function serverSetup(args: string[]): { positionals: string[]; setup: ServerSetup; pauses: Pauses } {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { workers: { type: 'string' }, 'vad-thread': { type: 'string' }, pauses: { type: 'string' } } });
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { workers: { type: 'string' }, 'vad-thread': { type: 'string' }, model: { type: 'string' }, pauses: { type: 'string' } } });
   const thread = values['vad-thread'];
   if (thread !== undefined && thread !== 'main' && thread !== 'worker') throw new Error(`--vad-thread is main or worker, not '${thread}'`);
   const pauses = values.pauses ?? 'silence';
   if (pauses !== 'silence' && pauses !== 'noise') throw new Error(`--pauses is silence or noise, not '${pauses}'`);
-  return { positionals, setup: { workers: values.workers === undefined ? undefined : Number(values.workers), vadThread: thread }, pauses };
+  const workers = values.workers === undefined ? undefined : Number(values.workers);
+  return { positionals, setup: { workers, vadThread: thread, model: values.model }, pauses };
 }
 
 /** Starts loadServer.js in a child process. SER_LOAD_PROFILE=dir writes its CPU profiles there (node --cpu-prof). */

@@ -1,6 +1,6 @@
 /**
  * The server side of the load benchmark, in its own process so that its CPU time, memory and event-loop lag are its
- * own: the shipped model, one EmotionServer on a free loopback port. Parent messages: 'sample' (answers with the
+ * own: the shipped model (or setup.model), one EmotionServer on a free loopback port. Parent messages: 'sample' (answers with the
  * resource counters since the last sample) and 'stop'. Its argument: the plugin's setup (ServerSetup) as JSON.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -20,7 +20,7 @@ export interface ServerSample {
 }
 
 const setup = JSON.parse(process.argv[2] ?? '{}') as ServerSetup;
-const plugin = await EmotionPlugin.create({ log: () => {}, workers: setup.workers, vadThread: setup.vadThread });
+const plugin = await EmotionPlugin.create({ log: () => {}, model: setup.model, workers: setup.workers, vadThread: setup.vadThread });
 // Every simulated caller connects from 127.0.0.1, up to 300 at once: the per-address bound is lifted with the others.
 const server = await EmotionServer.listen({ plugin, port: 0, maxStreams: 10_000, maxPendingPerAddress: 10_000, maxPayload: 64 * 1024 });
 const lag = monitorEventLoopDelay({ resolution: 10 });
