@@ -31,6 +31,8 @@ async function collect(stream: EmotionStream, chunks: Iterable<Int16Array | Floa
 
 const ends = (events: PluginEvent[]) => events.filter((e): e is SpeechEndEvent => e.type === 'speech_end');
 const finals = (events: PluginEvent[]) => events.filter((e): e is EmotionEvent => e.type === 'emotion' && e.final);
+/** The 10 ms frames an event's utterance spans: its first frame starts at or after startMs, its last (40 ms) ends by endMs. */
+const framesOf = (e: EmotionEvent) => Math.floor((e.endMs - 40) / 10) - Math.ceil(e.startMs / 10) + 1;
 
 t.test('the live pipeline', { skip: model ? false : 'no model: needs models/ser-default.onnx or PyTorch to make one' }, async (t) => {
   const plugin = await EmotionPlugin.create({ model: model!.path, log: () => {} });
@@ -51,7 +53,7 @@ t.test('the live pipeline', { skip: model ? false : 'no model: needs models/ser-
       t.match(e, { version: 1, streamId: 'call-1', label: /angry|happy|sad|neutral/, modelId: String, latencyMs: Number });
       const first = Math.ceil(e.startMs / 10);
       t.equal(e.frameStartMs, first * 10);
-      t.equal(e.activity.length, Math.floor((e.endMs - 40) / 10) - first + 1, 'one activity score per 10 ms frame of the utterance');
+      t.equal(e.activity.length, framesOf(e), 'one activity score per 10 ms frame of the utterance');
       t.ok(e.speechRatio >= 0 && e.speechRatio <= 1);
     }
     t.same(JSON.parse(JSON.stringify(events)), events, 'events are plain JSON');
@@ -148,7 +150,7 @@ t.test('the live pipeline', { skip: model ? false : 'no model: needs models/ser-
     // One activity score per 10 ms frame of the utterance, pre-roll included (test/activity.test.ts checks what the
     // scores say about silence and speech).
     for (const e of finals(events)) {
-      t.equal(e.activity.length, Math.floor((e.endMs - 40) / 10) - Math.ceil(e.startMs / 10) + 1, `${e.utteranceId}: one score per frame`);
+      t.equal(e.activity.length, framesOf(e), `${e.utteranceId}: one score per frame`);
       t.ok(e.activity.every((v) => v >= 0 && v <= 1));
     }
   });

@@ -1,7 +1,8 @@
 /**
  * The server side of the load benchmark, in its own process so that its CPU time, memory and event-loop lag are its
- * own: the shipped model (or setup.model), one EmotionServer on a free loopback port. Parent messages: 'sample' (answers with the
- * resource counters since the last sample) and 'stop'. Its argument: the plugin's setup (ServerSetup) as JSON.
+ * own: the shipped model (or setup.model), one EmotionServer on a free loopback port. Parent messages: 'sample'
+ * (answers with the resource counters since the last sample) and 'stop'. Its argument: the plugin's setup
+ * (ServerSetup) as JSON.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { EmotionPlugin } from '../../src/plugin/emotionPlugin.js';

@@ -11,15 +11,14 @@ from pathlib import Path
 import numpy as np
 
 from .comparisons import comparisons_section
-from .data import read_manifest
 from .last_epoch import last_epoch_section
 from .model import DEFAULT_LABELS
-from .paths import MANIFEST, RESULTS, ROOT
+from .paths import RESULTS, ROOT
 from .recipes import ENSEMBLES, EXPERIMENTS, REFERENCE_ENSEMBLE
 from .calibration import loco_calibration
 from .caller_prior import strength_table, table as caller_prior_table
 from .protocols import CORPORA, FIRST_CORPORA
-from .results import calm_paths, ensemble_results, fmt, fold_ua, load_results, loco_summary, pooled, scored, uses_holdout
+from .results import calm_paths, ensemble_results, fmt, fold_ua, load_results, loco_summary, paths_outside, pooled, scored, uses_holdout
 
 
 def calm_details(results: list[dict], calm: frozenset, labels: tuple) -> list[str]:
@@ -330,7 +329,7 @@ def report(out: Path) -> None:
     ]
     details = []
     # The corpora added after rows 0-6, left out of the column that compares five-corpus rows with those.
-    later = frozenset(u.path for u in read_manifest(MANIFEST) if u.corpus not in FIRST_CORPORA)
+    later = paths_outside(FIRST_CORPORA)
     rows = [(name, description, load_results(name)) for name, (description, _) in EXPERIMENTS.items()]
     rows += [(name, description, ensemble_results(members)) for name, (description, members) in ENSEMBLES.items()]
     for name, description, results in rows:

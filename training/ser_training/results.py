@@ -91,6 +91,11 @@ def calm_paths() -> frozenset:
     return frozenset(u.path for u in read_manifest(MANIFEST) if u.emotion == "calm")
 
 
+def paths_outside(corpora: tuple[str, ...]) -> frozenset:
+    """The utterances of every other corpus, by path (from the manifest)."""
+    return frozenset(u.path for u in read_manifest(MANIFEST) if u.corpus not in corpora)
+
+
 def fmt(values: list[float]) -> str:
     if not values:
         return "-"
